@@ -411,6 +411,38 @@ class PersistentHashMapTest {
         assertThat(allocated).as("bytes allocated by %s gets", 10L * probes.length).isLessThan(1024);
     }
 
+    @Test
+    void shouldCopyOnlyThePathWhenUpdatingAMillionEntryMap() {
+        java.lang.management.ThreadMXBean platform = ManagementFactory.getThreadMXBean();
+        assumeTrue(platform instanceof com.sun.management.ThreadMXBean);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) platform;
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+
+        int n = 1_000_000;
+        PersistentHashMap<Integer, Integer> map = PersistentHashMap.empty();
+        for (int i = 0; i < n; i++) {
+            map = map.put(i * 0x9E3779B9, i); // scattered hashes, so the trie is about four levels deep
+        }
+        Integer key = 12_345_677;
+        Integer value = 1;
+        assertThat(map.containsKey(key)).isFalse();
+        threads.getCurrentThreadAllocatedBytes();
+
+        long start = threads.getCurrentThreadAllocatedBytes();
+        PersistentHashMap<Integer, Integer> added = map.put(key, value);
+        long afterPut = threads.getCurrentThreadAllocatedBytes();
+        PersistentHashMap<Integer, Integer> removed = added.remove(key);
+        long afterRemove = threads.getCurrentThreadAllocatedBytes();
+
+        // A full copy would take megabytes; the path is a handful of nodes of at most 32 slots.
+        assertThat(afterPut - start).as("bytes allocated by put").isLessThan(4096);
+        assertThat(afterRemove - afterPut).as("bytes allocated by remove").isLessThan(4096);
+        assertThat(added.size()).isEqualTo(n + 1);
+        assertThat(removed.size()).isEqualTo(n);
+        assertThat(map.get(key)).isNull();
+        assertThat(removed).isEqualTo(map);
+    }
+
     private static int countHits(PersistentHashMap<Object, Integer> map, Object[] probes) {
         int hits = 0;
         for (Object probe : probes) {
