@@ -1,0 +1,241 @@
+package dev.starling.transport;
+
+import dev.starling.crdt.ReplicaId;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jctools.queues.MpscArrayQueue;
+
+/**
+ * One remote replica: its bounded outbound queue, its current authenticated channel (at most one),
+ * and its reconnect state. Any thread may {@link #offer}; draining runs on the channel's event loop.
+ *
+ * <p>Memory is bounded by the queue's message count and a byte budget: when either is exhausted
+ * the message is dropped, counted, and the peer marked behind (reported once), never blocking the
+ * sender. The peer stops being behind when its queue has drained completely.
+ */
+final class Peer {
+
+    final ReplicaId id;
+    final PeerStats stats = new PeerStats(this);
+    private final Transport transport;
+    private final MpscArrayQueue<Outgoing> queue;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final long maxQueuedBytes;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final AtomicBoolean behind = new AtomicBoolean();
+    private final List<Outgoing> batch = new ArrayList<>();
+    private final Runnable drainTask = this::runDrain;
+
+    /** Guarded by {@code this}. */
+    private Channel channel;
+    private PeerConnection connection;
+    private InetSocketAddress address;
+    private boolean connecting;
+    private boolean forgotten;
+    private int reconnectAttempt;
+    private ScheduledFuture<?> reconnectTask;
+
+    Peer(ReplicaId id, Transport transport, TransportConfig config) {
+        this.id = id;
+        this.transport = transport;
+        this.queue = new MpscArrayQueue<>(config.outboundQueueMessages());
+        this.maxQueuedBytes = config.outboundQueueBytes();
+    }
+
+    SendResult offer(Outgoing message) {
+        long size = message.payload().length;
+        long after = queuedBytes.addAndGet(size);
+        if (after > maxQueuedBytes || !queue.offer(message)) {
+            queuedBytes.addAndGet(-size);
+            stats.drops.increment();
+            if (behind.compareAndSet(false, true)) {
+                transport.listener().onBehind(id);
+            }
+            return SendResult.DROPPED_BEHIND;
+        }
+        scheduleDrain();
+        return SendResult.QUEUED;
+    }
+
+    /** Asks the channel's event loop to drain the queue (once, however many callers ask). */
+    void scheduleDrain() {
+        Channel ch = currentChannel();
+        if (ch != null && drainScheduled.compareAndSet(false, true)) {
+            ch.eventLoop().execute(drainTask);
+        }
+    }
+
+    private void runDrain() {
+        drainScheduled.set(false);
+        Channel ch = currentChannel();
+        if (ch == null || !ch.isActive()) {
+            return;
+        }
+        TransportConfig config = transport.config();
+        int maxBytes = config.maxBatchBytes();
+        int maxMessages = config.maxBatchMessages();
+        long sender = transport.config().replica().value();
+        int version = connectionVersion();
+        boolean wrote = false;
+        while (ch.isWritable()) {
+            int bytes = 0;
+            Outgoing m;
+            while (batch.size() < maxMessages && (m = queue.peek()) != null) {
+                int size = m.encodedSize();
+                if (!batch.isEmpty() && bytes + size > maxBytes) {
+                    break;
+                }
+                queue.poll();
+                batch.add(m);
+                bytes += size;
+                queuedBytes.addAndGet(-m.payload().length);
+            }
+            if (batch.isEmpty()) {
+                break;
+            }
+            ByteBuf frame = FrameEncoder.encodeBatch(ch.alloc(), version, sender, batch);
+            stats.bytesOut.add(frame.readableBytes());
+            stats.messagesOut.add(batch.size());
+            stats.framesOut.increment();
+            batch.clear();
+            ch.write(frame, ch.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            ch.flush();
+        }
+        if (queue.isEmpty() && behind.compareAndSet(true, false)) {
+            transport.listener().onDrained(id);
+        }
+    }
+
+    private synchronized int connectionVersion() {
+        return connection == null ? TransportConfig.MAX_PROTOCOL_VERSION : connection.version();
+    }
+
+    int queueDepth() {
+        return queue.size();
+    }
+
+    long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    boolean isBehind() {
+        return behind.get();
+    }
+
+    synchronized boolean isConnected() {
+        return channel != null && channel.isActive();
+    }
+
+    synchronized Channel currentChannel() {
+        return channel;
+    }
+
+    synchronized InetSocketAddress address() {
+        return address;
+    }
+
+    synchronized void address(InetSocketAddress address) {
+        this.address = address;
+    }
+
+    synchronized boolean isForgotten() {
+        return forgotten;
+    }
+
+    /**
+     * Offers an authenticated connection. At most one is kept per pair of peers: when two exist
+     * (both sides connected at once), both sides keep the one opened by the smaller replica id,
+     * and for two opened by the same side, the newer one. Returns the connection to close, if any.
+     */
+    synchronized PeerConnection adopt(PeerConnection candidate) {
+        if (forgotten) {
+            return candidate;
+        }
+        PeerConnection loser = null;
+        if (connection != null && connection.channel().isActive()) {
+            long current = connection.clientReplica().value();
+            long offered = candidate.clientReplica().value();
+            int cmp = Long.compareUnsigned(offered, current);
+            if (cmp > 0) {
+                return candidate;
+            }
+            loser = connection;
+        }
+        connection = candidate;
+        channel = candidate.channel();
+        connecting = false;
+        reconnectAttempt = 0;
+        if (reconnectTask != null) {
+            reconnectTask.cancel(false);
+            reconnectTask = null;
+        }
+        return loser;
+    }
+
+    /** Forgets the connection if it is the current one; returns whether it was. */
+    synchronized boolean release(PeerConnection closed) {
+        if (connection == closed) {
+            connection = null;
+            channel = null;
+            return true;
+        }
+        return false;
+    }
+
+    synchronized void forget() {
+        forgotten = true;
+        address = null;
+        if (reconnectTask != null) {
+            reconnectTask.cancel(false);
+            reconnectTask = null;
+        }
+        if (channel != null) {
+            channel.close();
+        }
+        Outgoing m;
+        while ((m = queue.poll()) != null) {
+            queuedBytes.addAndGet(-m.payload().length);
+        }
+    }
+
+    /** Marks a connect attempt under way; false when one is already running or not needed. */
+    synchronized boolean beginConnect() {
+        if (forgotten || address == null || connecting || (channel != null && channel.isActive())) {
+            return false;
+        }
+        connecting = true;
+        return true;
+    }
+
+    synchronized void endConnect() {
+        connecting = false;
+    }
+
+    /** The delay before the next reconnect attempt, doubling up to the maximum, with jitter. */
+    synchronized long nextBackoffMs(long minMs, long maxMs, double random) {
+        long exp = minMs << Math.min(reconnectAttempt, 20);
+        long cap = Math.min(maxMs, exp < 0 ? maxMs : exp);
+        reconnectAttempt++;
+        return (long) (cap / 2.0 + random * (cap / 2.0));
+    }
+
+    synchronized void reconnectTask(ScheduledFuture<?> task) {
+        if (reconnectTask != null) {
+            reconnectTask.cancel(false);
+        }
+        reconnectTask = task;
+    }
+
+    synchronized boolean reconnectPending() {
+        return reconnectTask != null && !reconnectTask.isDone();
+    }
+}

@@ -1,0 +1,326 @@
+package dev.starling.transport;
+
+import dev.starling.crdt.ReplicaId;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane of one node: authenticated connections to peers over Netty, per-peer bounded
+ * outbound queues with batching, and one bounded inbound queue drained by a single consumer.
+ *
+ * <p>Threads: Netty I/O threads run the pipelines; any thread may {@link #send}; exactly one
+ * thread (the replica agent) calls {@link #poll}. Payloads are opaque bytes tagged with a message
+ * type (1..65535) chosen by the layer above.
+ *
+ * <p>Pipeline per connection (inbound top to bottom):
+ * <pre>
+ *   [SslHandler]        optional TLS / mTLS
+ *   FrameDecoder        4-byte length prefix, max frame size (fail-fast), frame timeout
+ *   FrameEncoder        (outbound) control frames; batches are pre-encoded buffers
+ *   IdleStateHandler    heartbeat when idle, dead-peer timeout
+ *   EnvelopeDecoder     frame bytes -> FrameProto (bounded recursion)
+ *   PeerConnection      handshake, then messages -> inbound queue
+ * </pre>
+ */
+public final class Transport implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+
+    private final TransportConfig config;
+    private final TransportListener listener;
+    private final TransportStats stats = new TransportStats();
+    private final HandshakeAuth auth;
+    private final ConcurrentHashMap<ReplicaId, Peer> peers = new ConcurrentHashMap<>();
+    private final MpscArrayQueue<InboundMessage> inbound;
+    private final AtomicLong inboundBytes = new AtomicLong();
+    private final EventLoopGroup group;
+    private final Class<? extends ServerChannel> serverChannelType;
+    private final Class<? extends Channel> channelType;
+    private final SslContext serverSsl;
+    private final SslContext clientSsl;
+    private volatile boolean running;
+    private Channel serverChannel;
+
+    public Transport(TransportConfig config, TransportListener listener) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.auth = new HandshakeAuth(config.secret(), new SecureRandom());
+        this.inbound = new MpscArrayQueue<>(config.inboundQueueMessages());
+        boolean epoll = config.preferEpoll() && Epoll.isAvailable();
+        this.group = epoll ? new EpollEventLoopGroup(config.ioThreads()) : new NioEventLoopGroup(config.ioThreads());
+        this.serverChannelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        try {
+            this.serverSsl = config.tls() == null ? null : config.tls().serverContext();
+            this.clientSsl = config.tls() == null ? null : config.tls().clientContext();
+        } catch (SSLException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalArgumentException("invalid TLS configuration: " + e.getMessage(), e);
+        }
+    }
+
+    /** Binds the listening socket. */
+    public synchronized void start() throws InterruptedException {
+        if (running) {
+            return;
+        }
+        ServerBootstrap b = new ServerBootstrap()
+            .group(group)
+            .channel(serverChannelType)
+            .option(ChannelOption.SO_BACKLOG, 256)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.SO_KEEPALIVE, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
+            .childHandler(initializer(false, null));
+        ChannelFuture bind = b.bind(config.bindHost(), config.port()).sync();
+        serverChannel = bind.channel();
+        running = true;
+        LOG.info("data plane listening on {}", serverChannel.localAddress());
+    }
+
+    /** The bound address (after {@link #start()}). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public TransportConfig config() {
+        return config;
+    }
+
+    public TransportStats stats() {
+        return stats;
+    }
+
+    /** Counters of {@code peer}, or null when unknown. */
+    public PeerStats stats(ReplicaId peer) {
+        Peer p = peers.get(peer);
+        return p == null ? null : p.stats;
+    }
+
+    public boolean isConnected(ReplicaId peer) {
+        Peer p = peers.get(peer);
+        return p != null && p.isConnected();
+    }
+
+    /**
+     * Remembers that {@code peer} listens at {@code address}, connects, and keeps reconnecting
+     * (capped exponential backoff with jitter) whenever the connection is lost, until
+     * {@link #forget}.
+     */
+    public void connect(ReplicaId peer, InetSocketAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (peer.equals(config.replica())) {
+            throw new IllegalArgumentException("cannot connect to self");
+        }
+        Peer p = peers.computeIfAbsent(peer, id -> new Peer(id, this, config));
+        p.address(address);
+        attemptConnect(p);
+    }
+
+    /** Stops talking to {@code peer}: closes its connection, drops its queue, stops reconnecting. */
+    public void forget(ReplicaId peer) {
+        Peer p = peers.remove(peer);
+        if (p != null) {
+            p.forget();
+        }
+    }
+
+    /**
+     * Queues a message for {@code peer}; never blocks. A full queue drops the message (the peer is
+     * reported behind, see {@link TransportListener#onBehind}).
+     *
+     * @throws IllegalArgumentException for a type outside 1..65535 or a payload over its limit
+     */
+    public SendResult send(ReplicaId peer, int type, byte[] payload) {
+        if (type < 1 || type > TransportConfig.MAX_MESSAGE_TYPE) {
+            throw new IllegalArgumentException("message type must be 1.." + TransportConfig.MAX_MESSAGE_TYPE + ": " + type);
+        }
+        if (payload.length > config.maxPayloadBytes(type)) {
+            throw new IllegalArgumentException("payload of " + payload.length + " bytes over the limit of type "
+                + type + " (" + config.maxPayloadBytes(type) + ")");
+        }
+        Peer p = peers.get(peer);
+        if (p == null) {
+            return SendResult.UNKNOWN_PEER;
+        }
+        return p.offer(new Outgoing(type, payload));
+    }
+
+    /** Hands up to {@code limit} received messages to {@code handler}; returns how many. Single consumer. */
+    public int poll(MessageHandler handler, int limit) {
+        int n = 0;
+        InboundMessage m;
+        while (n < limit && (m = inbound.poll()) != null) {
+            inboundBytes.addAndGet(-m.payload().length);
+            n++;
+            handler.onMessage(m.sender(), m.type(), m.payload());
+        }
+        return n;
+    }
+
+    /** Messages waiting for the consumer. */
+    public int inboundDepth() {
+        return inbound.size();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!running && serverChannel == null) {
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                return;
+            }
+            running = false;
+        }
+        for (ReplicaId id : peers.keySet()) {
+            forget(id);
+        }
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    TransportListener listener() {
+        return listener;
+    }
+
+    HandshakeAuth auth() {
+        return auth;
+    }
+
+    boolean offerInbound(InboundMessage m) {
+        long size = m.payload().length;
+        if (inboundBytes.addAndGet(size) > config.inboundQueueBytes() || !inbound.offer(m)) {
+            inboundBytes.addAndGet(-size);
+            return false;
+        }
+        return true;
+    }
+
+    void countHandshakeFailure(ReplicaId peer) {
+        Peer p = peers.get(peer);
+        if (p != null) {
+            p.stats.handshakeFailures.increment();
+        }
+    }
+
+    /** A connection finished its handshake; returns the peer it now serves, or null if it lost to a duplicate. */
+    Peer established(PeerConnection connection) {
+        Peer p = peers.computeIfAbsent(connection.peerId(), id -> new Peer(id, this, config));
+        PeerConnection loser = p.adopt(connection);
+        if (loser == connection) {
+            connection.closeAsDuplicate();
+            return null;
+        }
+        if (loser != null) {
+            loser.closeAsDuplicate();
+        } else {
+            listener.onConnected(p.id);
+        }
+        p.scheduleDrain();
+        return p;
+    }
+
+    /** A connection closed (in any state). */
+    void connectionClosed(PeerConnection connection, boolean wasEstablished, String reason) {
+        ReplicaId id = connection.remotePeer();
+        Peer p = id == null ? null : peers.get(id);
+        if (p == null) {
+            return;
+        }
+        if (wasEstablished && p.release(connection)) {
+            listener.onDisconnected(id, reason);
+        }
+        if (connection.isClient()) {
+            p.endConnect();
+        }
+        scheduleReconnect(p);
+    }
+
+    private void attemptConnect(Peer p) {
+        if (!running || !p.beginConnect()) {
+            return;
+        }
+        InetSocketAddress address = p.address();
+        Bootstrap b = new Bootstrap()
+            .group(group)
+            .channel(channelType)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.handshakeTimeout().toMillis()))
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
+            .handler(initializer(true, p.id));
+        b.connect(address).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                p.endConnect();
+                scheduleReconnect(p);
+            }
+        });
+    }
+
+    private void scheduleReconnect(Peer p) {
+        if (!running || p.isForgotten() || p.address() == null || p.isConnected() || p.reconnectPending()) {
+            return;
+        }
+        long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(), config.reconnectMaxBackoff().toMillis(),
+            ThreadLocalRandom.current().nextDouble());
+        p.reconnectTask(group.next().schedule(() -> {
+            p.stats.reconnects.increment();
+            attemptConnect(p);
+        }, delayMs, TimeUnit.MILLISECONDS));
+    }
+
+    private ChannelInitializer<SocketChannel> initializer(boolean client, ReplicaId expectedPeer) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ChannelPipeline p = ch.pipeline();
+                if (client && clientSsl != null) {
+                    InetSocketAddress remote = ch.remoteAddress();
+                    p.addLast("tls", remote == null ? clientSsl.newHandler(ch.alloc())
+                        : clientSsl.newHandler(ch.alloc(), remote.getHostString(), remote.getPort()));
+                } else if (!client && serverSsl != null) {
+                    p.addLast("tls", serverSsl.newHandler(ch.alloc()));
+                }
+                p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes(), config.frameTimeout().toNanos(),
+                    System::nanoTime));
+                p.addLast("frame-encoder", FrameEncoder.INSTANCE);
+                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toMillis(),
+                    config.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
+                p.addLast("envelope-decoder", new EnvelopeDecoder());
+                p.addLast("peer", new PeerConnection(Transport.this, client, expectedPeer));
+            }
+        };
+    }
+}
