@@ -23,15 +23,19 @@ import org.openjdk.jmh.annotations.Warmup;
  * invocation joins one delta into the same 1M-key base and the measured cost is that of one
  * receive. Each method cycles through a ring of {@value #RING} distinct precomputed deltas (distinct
  * keys spread over the whole trie, so lookups pay realistic cache misses and nothing is constant for
- * the JIT to fold); the joined map is returned, so JMH consumes it.
+ * the JIT to fold); the joined map is returned, so JMH consumes it. Run it single-threaded (the
+ * default): the ring cursor is plain state.
+ *
+ * <p>Five warm-up iterations of 2 s: with three, the JIT had not settled (the third still drifted
+ * down on this project's 2-core reference machine).
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar LwwMapJoinBenchmark} (see docs/benchmarks.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 3, time = 2, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Warmup(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
 public class LwwMapJoinBenchmark {
 

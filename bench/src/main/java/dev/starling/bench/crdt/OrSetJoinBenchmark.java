@@ -35,8 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 3, time = 2, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Warmup(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
 public class OrSetJoinBenchmark {
 
@@ -120,8 +120,9 @@ public class OrSetJoinBenchmark {
 
     /** The add delta of {@link #joinAddNewElement()} without its key-complete index: the general join. */
     @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
     @Warmup(iterations = 2, time = 2, timeUnit = TimeUnit.SECONDS)
-    @Measurement(iterations = 3, time = 2, timeUnit = TimeUnit.SECONDS)
+    @Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
     public OrSet<String> joinAddNewElementWithoutIndex() {
         return base.merge(addNewWithoutIndex[next()]);
     }
