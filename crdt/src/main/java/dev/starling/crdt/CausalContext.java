@@ -152,6 +152,17 @@ public final class CausalContext {
         return compact(vvReplicas, vvCounters, merged);
     }
 
+    /** A context of only a few loose dots (a typical delta's) is folded in one dot at a time. */
+    private static final int SMALL_CLOUD = 8;
+
+    private CausalContext addAll(Dot[] dots) {
+        CausalContext r = this;
+        for (Dot d : dots) {
+            r = r.add(d);
+        }
+        return r;
+    }
+
     /** The union of two contexts, compacted. */
     public CausalContext merge(CausalContext other) {
         if (other == this || other.isEmpty()) {
@@ -160,11 +171,11 @@ public final class CausalContext {
         if (isEmpty()) {
             return other;
         }
-        if (other.vvReplicas.length == 0 && other.cloud.length == 1) {
-            return add(other.cloud[0]);
+        if (other.vvReplicas.length == 0 && other.cloud.length <= SMALL_CLOUD) {
+            return addAll(other.cloud);
         }
-        if (vvReplicas.length == 0 && cloud.length == 1) {
-            return other.add(cloud[0]);
+        if (vvReplicas.length == 0 && cloud.length <= SMALL_CLOUD) {
+            return other.addAll(cloud);
         }
         int n = vvReplicas.length;
         int m = other.vvReplicas.length;

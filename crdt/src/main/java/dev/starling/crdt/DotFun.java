@@ -148,16 +148,24 @@ public final class DotFun<V> implements DotStore<DotFun<V>> {
 
     @Override
     public DotFun<V> without(CausalContext context) {
-        Dot[] outD = new Dot[dots.length];
-        Object[] outV = new Object[dots.length];
+        Dot[] outD = null;
+        Object[] outV = null;
         int k = 0;
         for (int i = 0; i < dots.length; i++) {
-            if (!context.contains(dots[i])) {
+            if (context.contains(dots[i])) {
+                if (outD == null) {
+                    outD = new Dot[dots.length];
+                    outV = new Object[dots.length];
+                    System.arraycopy(dots, 0, outD, 0, i);
+                    System.arraycopy(values, 0, outV, 0, i);
+                    k = i;
+                }
+            } else if (outD != null) {
                 outD[k] = dots[i];
                 outV[k++] = values[i];
             }
         }
-        return k == dots.length ? this : make(outD, outV, k);
+        return outD == null ? this : make(outD, outV, k);
     }
 
     private static <V> DotFun<V> make(Dot[] d, Object[] v, int n) {

@@ -106,14 +106,21 @@ public final class DotSet implements DotStore<DotSet> {
 
     @Override
     public DotSet without(CausalContext context) {
-        Dot[] out = new Dot[dots.length];
+        Dot[] out = null;
         int k = 0;
-        for (Dot d : dots) {
-            if (!context.contains(d)) {
+        for (int i = 0; i < dots.length; i++) {
+            Dot d = dots[i];
+            if (context.contains(d)) {
+                if (out == null) {
+                    out = new Dot[dots.length];
+                    System.arraycopy(dots, 0, out, 0, i);
+                    k = i;
+                }
+            } else if (out != null) {
                 out[k++] = d;
             }
         }
-        return k == dots.length ? this : make(out, k);
+        return out == null ? this : make(out, k);
     }
 
     private static DotSet make(Dot[] out, int n) {

@@ -141,11 +141,23 @@ public final class LwwMap<K, V> implements Crdt<LwwMap<K, V>> {
         }
         LwwMap<K, V> big = entries.size() >= other.entries.size() ? this : other;
         LwwMap<K, V> small = big == this ? other : this;
-        LwwMap<K, V> result = big;
-        for (Map.Entry<K, LwwRegister<V>> e : small.entries) {
-            result = result.with(e.getKey(), e.getValue());
+        Merger<K, V> merger = new Merger<>(big);
+        small.entries.forEach(merger);
+        return merger.result;
+    }
+
+    /** Folds entries into a map; a plain accumulator, so a one-entry delta needs no iterator. */
+    private static final class Merger<K, V> implements BiConsumer<K, LwwRegister<V>> {
+        LwwMap<K, V> result;
+
+        Merger(LwwMap<K, V> start) {
+            this.result = start;
         }
-        return result;
+
+        @Override
+        public void accept(K key, LwwRegister<V> register) {
+            result = result.with(key, register);
+        }
     }
 
     @Override
