@@ -200,7 +200,12 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
             result = joinKey(result, e.getKey(), baseContext, e.getValue(), smallContext, removed);
         }
         for (K key : small.removedKeys) {
-            result = joinKey(result, key, baseContext, null, smallContext, removed);
+            // A key both listed and held (a group of a removal and a later update) was fully joined
+            // above; joining it again as a removal would drop the entry's own dots, which are in
+            // smallContext, and lose the update.
+            if (!small.entries.containsKey(key)) {
+                result = joinKey(result, key, baseContext, null, smallContext, removed);
+            }
         }
         if (removed == null) {
             return result == base.entries ? base : new DotMap<>(result, null);
