@@ -189,12 +189,12 @@ abstract class AbstractCrdtLaws<T extends Crdt<T>, O> implements ReplicaSimulati
     @Provide
     Arbitrary<LawCase> lawCases() {
         Arbitrary<Integer> index = Arbitraries.integers().between(0, 1 << 20);
-        return Combinators.combine(scenarios(2, 4, 0, 1, 0, 40), index, index, index).as(LawCase::new);
+        return Combinators.combine(scenarios(2, 4, 0, 1, 0, 50), index, index, index).as(LawCase::new);
     }
 
     @Provide
     Arbitrary<ConvergenceCase> convergenceCases() {
-        return scenarios(3, 5, 1, 2, 150, 400).map(ConvergenceCase::new);
+        return scenarios(3, 5, 1, 2, 250, 600).map(ConvergenceCase::new);
     }
 
     /** Scenarios with the given numbers of replicas, of full-state-only replicas, and of steps. */
