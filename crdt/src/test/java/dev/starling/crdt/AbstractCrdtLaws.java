@@ -218,8 +218,8 @@ abstract class AbstractCrdtLaws<T extends Crdt<T>, O> implements ReplicaSimulati
             Tuple.of(3, Arbitraries.integers().between(2, 4)));
         Arbitrary<Step<O>> deliver = Combinators.combine(replica, Arbitraries.integers().between(0, 1 << 16), batch,
                 Arbitraries.integers().between(0, 4).map(i -> i == 0))
-            .as((r, pick, b, duplicate) -> (Step<O>) new Deliver<>(r, pick, b, duplicate));
-        Arbitrary<Step<O>> sync = Combinators.combine(replica, replica).as((from, to) -> (Step<O>) new Sync<>(from, to));
+            .as((r, pick, b, duplicate) -> (Step<O>) new Deliver<O>(r, pick, b, duplicate));
+        Arbitrary<Step<O>> sync = Combinators.combine(replica, replica).as((from, to) -> (Step<O>) new Sync<O>(from, to));
         return Arbitraries.frequencyOf(Tuple.of(5, mutate), Tuple.of(4, deliver), Tuple.of(1, sync));
     }
 
