@@ -197,10 +197,18 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> result = base.entries;
         Set<K> removed = base.isKeyComplete() ? new HashSet<>() : null;
         for (Map.Entry<K, S> e : small.entries) {
-            result = joinKey(result, e.getKey(), baseContext, e.getValue(), smallContext, removed);
+            K key = e.getKey();
+            boolean trustMine = base.isKeyComplete() && !base.removedKeys.contains(key);
+            boolean trustOther = !small.removedKeys.contains(key);
+            result = joinKey(result, key, baseContext, e.getValue(), smallContext, removed, trustMine, trustOther);
         }
         for (K key : small.removedKeys) {
-            result = joinKey(result, key, baseContext, null, smallContext, removed);
+            // A key both listed and held (a group of a removal and a later update) was fully joined
+            // above; joining it again as a removal would drop the entry's own dots, which are in
+            // smallContext, and lose the update.
+            if (!small.entries.containsKey(key)) {
+                result = joinKey(result, key, baseContext, null, smallContext, removed, false, false);
+            }
         }
         if (removed == null) {
             return result == base.entries ? base : new DotMap<>(result, null);
@@ -210,8 +218,18 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         return new DotMap<>(result, Set.copyOf(removed));
     }
 
+    /**
+     * Joins one key. {@code trustMine} and {@code trustOther} say whether a nested map's own
+     * key-complete index may be used for the nested join: only in a key-complete delta, and only
+     * for a key that delta does not also list as removed. Everywhere else the context the nested
+     * store is joined against (the shared context of the whole map) holds dots of the key's history
+     * that the nested index does not list: in a replica state, whose nested stores may still carry
+     * the index of the delta they came from, and in a delta group that removed the key and then
+     * updated it again. Such nested maps are joined as states.
+     */
     private static <K, S extends DotStore<S>> PersistentHashMap<K, S> joinKey(PersistentHashMap<K, S> result,
-            K key, CausalContext baseContext, S other, CausalContext otherContext, Set<K> removed) {
+            K key, CausalContext baseContext, S other, CausalContext otherContext, Set<K> removed,
+            boolean trustMine, boolean trustOther) {
         S mine = result.get(key);
         S joined;
         if (mine == null) {
@@ -222,7 +240,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         } else if (other == null) {
             joined = mine.without(otherContext);
         } else {
-            joined = mine.join(baseContext, other, otherContext);
+            S mineForJoin = nested(mine, trustMine);
+            joined = mineForJoin.join(baseContext, nested(other, trustOther), otherContext);
+            if (joined == mineForJoin) {
+                joined = mine;
+            }
         }
         if (joined.isEmpty()) {
             if (mine != null && removed != null) {
@@ -231,6 +253,12 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
             return result.remove(key);
         }
         return joined == mine ? result : result.put(key, joined);
+    }
+
+    /** {@code store}, or the same map as a state when its key-complete index is not to be trusted. */
+    @SuppressWarnings("unchecked")
+    private static <S extends DotStore<S>> S nested(S store, boolean trusted) {
+        return !trusted && store instanceof DotMap<?, ?> m ? (S) m.asState() : store;
     }
 
     /** The general join of two states: every key of both sides. */
@@ -242,11 +270,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> result = big.entries;
         for (Map.Entry<K, S> e : big.entries) {
             if (!small.entries.containsKey(e.getKey())) {
-                result = joinKey(result, e.getKey(), bigContext, null, smallContext, null);
+                result = joinKey(result, e.getKey(), bigContext, null, smallContext, null, false, false);
             }
         }
         for (Map.Entry<K, S> e : small.entries) {
-            result = joinKey(result, e.getKey(), bigContext, e.getValue(), smallContext, null);
+            result = joinKey(result, e.getKey(), bigContext, e.getValue(), smallContext, null, false, false);
         }
         return result == big.entries && big.removedKeys == null ? big : new DotMap<>(result, null);
     }

@@ -87,7 +87,7 @@ public final class HybridLogicalClock {
 
     /** True when {@code remote} is more than the allowed drift ahead of local physical time. */
     public boolean isTooFarAhead(Hlc remote) {
-        return remote.physicalMs() > physicalNow() + maxDriftMs;
+        return remote.physicalMs() - physicalNow() > maxDriftMs;
     }
 
     /**
@@ -96,7 +96,7 @@ public final class HybridLogicalClock {
      */
     public Observation observe(Hlc remote) {
         long pt = physicalNow();
-        long limit = Math.min(Hlc.MAX_PHYSICAL_MS, pt + maxDriftMs);
+        long limit = maxDriftMs >= Hlc.MAX_PHYSICAL_MS - pt ? Hlc.MAX_PHYSICAL_MS : pt + maxDriftMs;
         Observation result = Observation.ACCEPTED;
         long remotePhysical = remote.physicalMs();
         int remoteLogical = remote.logical();

@@ -1,5 +1,6 @@
 package dev.starling.crdt;
 
+import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -67,11 +68,20 @@ public final class PnCounter implements Crdt<PnCounter> {
     /** The sum of increments minus the sum of decrements, saturated to the long range. */
     public long value() {
         long v = 0;
-        for (int i = 0; i < replicas.length; i++) {
-            v = saturatedAdd(v, increments[i]);
-            v = saturatedAdd(v, -decrements[i]);
+        try {
+            for (int i = 0; i < replicas.length; i++) {
+                v = Math.addExact(v, increments[i]);
+                v = Math.subtractExact(v, decrements[i]);
+            }
+            return v;
+        } catch (ArithmeticException overflow) {
+            // A partial sum left the long range (the total may still fit): add up exactly.
+            BigInteger sum = BigInteger.ZERO;
+            for (int i = 0; i < replicas.length; i++) {
+                sum = sum.add(BigInteger.valueOf(increments[i])).subtract(BigInteger.valueOf(decrements[i]));
+            }
+            return sum.max(BigInteger.valueOf(Long.MIN_VALUE)).min(BigInteger.valueOf(Long.MAX_VALUE)).longValue();
         }
-        return v;
     }
 
     @Override
@@ -198,14 +208,6 @@ public final class PnCounter implements Crdt<PnCounter> {
         long r = total + amount;
         if (r < 0) {
             throw new IllegalArgumentException("counter total would overflow");
-        }
-        return r;
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        if (((a ^ r) & (b ^ r)) < 0) {
-            return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return r;
     }
