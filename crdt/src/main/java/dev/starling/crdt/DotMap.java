@@ -252,6 +252,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
             }
             return result.remove(key);
         }
+        if (removed == null) {
+            // The result is a replica state: a nested map stored in it must not keep the index of
+            // the delta it came from (it would be stale once the key's history grows).
+            joined = nested(joined, false);
+        }
         return joined == mine ? result : result.put(key, joined);
     }
 

@@ -79,6 +79,11 @@ public final class EmbeddingRegister implements Crdt<EmbeddingRegister> {
         return new EmbeddingRegister(DotFun.empty(), store.toContext());
     }
 
+    /** The state after clearing the register. */
+    public EmbeddingRegister clear() {
+        return new EmbeddingRegister(DotFun.empty(), context);
+    }
+
     /** The write delta against any embedding store (for example one nested in an {@link OrMap}). */
     public static Causal<DotFun<EmbeddingValue>> writeDelta(
             DotFun<EmbeddingValue> store, CausalContext context, ReplicaId replica, EmbeddingValue value) {
