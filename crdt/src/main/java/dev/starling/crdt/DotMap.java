@@ -200,7 +200,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
             result = joinKey(result, e.getKey(), baseContext, e.getValue(), smallContext, removed);
         }
         for (K key : small.removedKeys) {
-            result = joinKey(result, key, baseContext, null, smallContext, removed);
+            // A key that small also holds was joined above with small's whole context, which applied
+            // the removal already; joining it again as removed would drop small's own (re-)added dots.
+            if (!small.entries.containsKey(key)) {
+                result = joinKey(result, key, baseContext, null, smallContext, removed);
+            }
         }
         if (removed == null) {
             return result == base.entries ? base : new DotMap<>(result, null);
