@@ -25,6 +25,11 @@ import java.util.function.Consumer;
  * is not key-complete ({@code removedKeys()} is null) and is joined key by key. The removed-keys
  * list is an index for speed, not state: it is ignored by {@link #equals(Object)}.
  *
+ * <p>The index of a nested map is only valid against the context of the delta it came with. A
+ * replica state therefore never holds a key-complete map at any depth ({@link #asState()}), and a
+ * join drops the nested index of a key that the other side lists as removed (its context may hold
+ * dots of nested keys the nested map does not list).
+ *
  * <p>Immutable, on a persistent hash trie, so a join that changes one key copies O(log n) nodes.
  *
  * <p>[1] P. S. Almeida, A. Shoker, C. Baquero, "Delta State Replicated Data Types", JPDC 2018, section 6.
@@ -85,7 +90,7 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> m = PersistentHashMap.empty();
         for (Map.Entry<K, S> e : entries.entrySet()) {
             if (!e.getValue().isEmpty()) {
-                m = m.put(e.getKey(), e.getValue());
+                m = m.put(e.getKey(), removedKeys == null ? e.getValue().asState() : e.getValue());
             }
         }
         return new DotMap<>(m, removedKeys == null ? null : Set.copyOf(removedKeys));
@@ -119,20 +124,32 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         return removedKeys;
     }
 
-    /** This map as a replica state: same entries, not key-complete. */
+    /** This map as a replica state: same entries, not key-complete, and no nested map key-complete either. */
+    @Override
     public DotMap<K, S> asState() {
-        return removedKeys == null ? this : new DotMap<>(entries, null);
+        if (removedKeys == null) {
+            return this;
+        }
+        PersistentHashMap<K, S> m = entries;
+        for (Map.Entry<K, S> e : entries) {
+            S s = e.getValue().asState();
+            if (s != e.getValue()) {
+                m = m.put(e.getKey(), s);
+            }
+        }
+        return new DotMap<>(m, null);
     }
 
     /** This map with {@code key} holding {@code nested} (removed if empty), as a replica state. */
     public DotMap<K, S> with(K key, S nested) {
         Objects.requireNonNull(key, "key");
-        return new DotMap<>(nested.isEmpty() ? entries.remove(key) : entries.put(key, nested), null);
+        return new DotMap<>(nested.isEmpty() ? entries.remove(key) : entries.put(key, nested.asState()), removedKeys)
+            .asState();
     }
 
     /** This map without {@code key}, as a replica state. */
     public DotMap<K, S> withoutKey(Object key) {
-        return new DotMap<>(entries.remove(key), null);
+        return new DotMap<>(entries.remove(key), removedKeys).asState();
     }
 
     public void forEach(BiConsumer<? super K, ? super S> action) {
@@ -197,13 +214,14 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> result = base.entries;
         Set<K> removed = base.isKeyComplete() ? new HashSet<>() : null;
         for (Map.Entry<K, S> e : small.entries) {
-            result = joinKey(result, e.getKey(), baseContext, e.getValue(), smallContext, removed);
+            boolean keepIndex = removed != null && !base.removedKeys.contains(e.getKey());
+            result = joinKey(result, e.getKey(), baseContext, e.getValue(), smallContext, removed, keepIndex);
         }
         for (K key : small.removedKeys) {
             // A key that small also holds was joined above with small's whole context, which applied
             // the removal already; joining it again as removed would drop small's own (re-)added dots.
             if (!small.entries.containsKey(key)) {
-                result = joinKey(result, key, baseContext, null, smallContext, removed);
+                result = joinKey(result, key, baseContext, null, smallContext, removed, false);
             }
         }
         if (removed == null) {
@@ -214,8 +232,12 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         return new DotMap<>(result, Set.copyOf(removed));
     }
 
+    /**
+     * Joins one key. {@code keepIndex} false turns the joined nested store into a state: the result
+     * is a state ({@code removed} null), or one side lists the key as removed.
+     */
     private static <K, S extends DotStore<S>> PersistentHashMap<K, S> joinKey(PersistentHashMap<K, S> result,
-            K key, CausalContext baseContext, S other, CausalContext otherContext, Set<K> removed) {
+            K key, CausalContext baseContext, S other, CausalContext otherContext, Set<K> removed, boolean keepIndex) {
         S mine = result.get(key);
         S joined;
         if (mine == null) {
@@ -227,6 +249,9 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
             joined = mine.without(otherContext);
         } else {
             joined = mine.join(baseContext, other, otherContext);
+        }
+        if (!keepIndex) {
+            joined = joined.asState();
         }
         if (joined.isEmpty()) {
             if (mine != null && removed != null) {
@@ -246,11 +271,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> result = big.entries;
         for (Map.Entry<K, S> e : big.entries) {
             if (!small.entries.containsKey(e.getKey())) {
-                result = joinKey(result, e.getKey(), bigContext, null, smallContext, null);
+                result = joinKey(result, e.getKey(), bigContext, null, smallContext, null, false);
             }
         }
         for (Map.Entry<K, S> e : small.entries) {
-            result = joinKey(result, e.getKey(), bigContext, e.getValue(), smallContext, null);
+            result = joinKey(result, e.getKey(), bigContext, e.getValue(), smallContext, null, false);
         }
         return result == big.entries && big.removedKeys == null ? big : new DotMap<>(result, null);
     }
