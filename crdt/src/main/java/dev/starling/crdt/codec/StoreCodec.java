@@ -186,7 +186,9 @@ public abstract class StoreCodec<S extends DotStore<S>> {
             if (p.getKeyComplete()) {
                 removed = new HashSet<>();
                 for (ByteString r : p.getRemovedList()) {
-                    removed.add(keys.decode(Wire.bounded(r, limits.maxKeyBytes(), "removed key")));
+                    if (!removed.add(keys.decode(Wire.bounded(r, limits.maxKeyBytes(), "removed key")))) {
+                        throw new CrdtDecodeException("map delta lists a removed key twice");
+                    }
                 }
             } else if (p.getRemovedCount() > 0) {
                 throw new CrdtDecodeException("removed keys listed in a state that is not a key-complete delta");
