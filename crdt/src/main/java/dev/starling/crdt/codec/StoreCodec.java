@@ -118,7 +118,9 @@ public abstract class StoreCodec<S extends DotStore<S>> {
                     throw new CrdtDecodeException("dot " + dot + " listed twice");
                 }
             }
-            return DotFun.of(entries);
+            DotFun<V> store = DotFun.of(entries);
+            values.checkSiblings(store);
+            return store;
         }
     }
 
