@@ -180,7 +180,12 @@ public abstract class StoreCodec<S extends DotStore<S>> {
             Map<K, S> entries = new HashMap<>(p.getEntriesCount() * 2);
             for (DotMapEntryProto e : p.getEntriesList()) {
                 K key = keys.decode(Wire.bounded(e.getKey(), limits.maxKeyBytes(), "key"));
-                if (entries.put(key, nested.fromProto(e.getValue(), depth + 1)) != null) {
+                S value = nested.fromProto(e.getValue(), depth + 1);
+                if (!p.getKeyComplete() && value instanceof DotMap && ((DotMap<?, ?>) value).isKeyComplete()) {
+                    // a state never holds a delta's index (see DotMap): the encoder cannot have written this
+                    throw new CrdtDecodeException("key-complete map nested in a map that is not key-complete");
+                }
+                if (entries.put(key, value) != null) {
                     throw new CrdtDecodeException("map lists a key twice");
                 }
             }
