@@ -25,6 +25,11 @@ import java.util.function.Consumer;
  * is not key-complete ({@code removedKeys()} is null) and is joined key by key. The removed-keys
  * list is an index for speed, not state: it is ignored by {@link #equals(Object)}.
  *
+ * <p>The index of a nested map is only valid against the context of the delta it came with. A
+ * replica state therefore never holds a key-complete map at any depth ({@link #asState()}), and a
+ * join drops the nested index of a key that the other side lists as removed (its context may hold
+ * dots of nested keys the nested map does not list).
+ *
  * <p>Immutable, on a persistent hash trie, so a join that changes one key copies O(log n) nodes.
  *
  * <p>[1] P. S. Almeida, A. Shoker, C. Baquero, "Delta State Replicated Data Types", JPDC 2018, section 6.
@@ -85,7 +90,7 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> m = PersistentHashMap.empty();
         for (Map.Entry<K, S> e : entries.entrySet()) {
             if (!e.getValue().isEmpty()) {
-                m = m.put(e.getKey(), e.getValue());
+                m = m.put(e.getKey(), removedKeys == null ? e.getValue().asState() : e.getValue());
             }
         }
         return new DotMap<>(m, removedKeys == null ? null : Set.copyOf(removedKeys));
@@ -119,20 +124,32 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         return removedKeys;
     }
 
-    /** This map as a replica state: same entries, not key-complete. */
+    /** This map as a replica state: same entries, not key-complete, and no nested map key-complete either. */
+    @Override
     public DotMap<K, S> asState() {
-        return removedKeys == null ? this : new DotMap<>(entries, null);
+        if (removedKeys == null) {
+            return this;
+        }
+        PersistentHashMap<K, S> m = entries;
+        for (Map.Entry<K, S> e : entries) {
+            S s = e.getValue().asState();
+            if (s != e.getValue()) {
+                m = m.put(e.getKey(), s);
+            }
+        }
+        return new DotMap<>(m, null);
     }
 
     /** This map with {@code key} holding {@code nested} (removed if empty), as a replica state. */
     public DotMap<K, S> with(K key, S nested) {
         Objects.requireNonNull(key, "key");
-        return new DotMap<>(nested.isEmpty() ? entries.remove(key) : entries.put(key, nested), null);
+        return new DotMap<>(nested.isEmpty() ? entries.remove(key) : entries.put(key, nested.asState()), removedKeys)
+            .asState();
     }
 
     /** This map without {@code key}, as a replica state. */
     public DotMap<K, S> withoutKey(Object key) {
-        return new DotMap<>(entries.remove(key), null);
+        return new DotMap<>(entries.remove(key), removedKeys).asState();
     }
 
     public void forEach(BiConsumer<? super K, ? super S> action) {
@@ -197,17 +214,14 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> result = base.entries;
         Set<K> removed = base.isKeyComplete() ? new HashSet<>() : null;
         for (Map.Entry<K, S> e : small.entries) {
-            K key = e.getKey();
-            boolean trustMine = base.isKeyComplete() && !base.removedKeys.contains(key);
-            boolean trustOther = !small.removedKeys.contains(key);
-            result = joinKey(result, key, baseContext, e.getValue(), smallContext, removed, trustMine, trustOther);
+            boolean keepIndex = removed != null && !base.removedKeys.contains(e.getKey());
+            result = joinKey(result, e.getKey(), baseContext, e.getValue(), smallContext, removed, keepIndex);
         }
         for (K key : small.removedKeys) {
-            // A key both listed and held (a group of a removal and a later update) was fully joined
-            // above; joining it again as a removal would drop the entry's own dots, which are in
-            // smallContext, and lose the update.
+            // A key that small also holds was joined above with small's whole context, which applied
+            // the removal already; joining it again as removed would drop small's own (re-)added dots.
             if (!small.entries.containsKey(key)) {
-                result = joinKey(result, key, baseContext, null, smallContext, removed, false, false);
+                result = joinKey(result, key, baseContext, null, smallContext, removed, false);
             }
         }
         if (removed == null) {
@@ -219,17 +233,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
     }
 
     /**
-     * Joins one key. {@code trustMine} and {@code trustOther} say whether a nested map's own
-     * key-complete index may be used for the nested join: only in a key-complete delta, and only
-     * for a key that delta does not also list as removed. Everywhere else the context the nested
-     * store is joined against (the shared context of the whole map) holds dots of the key's history
-     * that the nested index does not list: in a replica state, whose nested stores may still carry
-     * the index of the delta they came from, and in a delta group that removed the key and then
-     * updated it again. Such nested maps are joined as states.
+     * Joins one key. {@code keepIndex} false turns the joined nested store into a state: the result
+     * is a state ({@code removed} null), or one side lists the key as removed.
      */
     private static <K, S extends DotStore<S>> PersistentHashMap<K, S> joinKey(PersistentHashMap<K, S> result,
-            K key, CausalContext baseContext, S other, CausalContext otherContext, Set<K> removed,
-            boolean trustMine, boolean trustOther) {
+            K key, CausalContext baseContext, S other, CausalContext otherContext, Set<K> removed, boolean keepIndex) {
         S mine = result.get(key);
         S joined;
         if (mine == null) {
@@ -240,11 +248,10 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         } else if (other == null) {
             joined = mine.without(otherContext);
         } else {
-            S mineForJoin = nested(mine, trustMine);
-            joined = mineForJoin.join(baseContext, nested(other, trustOther), otherContext);
-            if (joined == mineForJoin) {
-                joined = mine;
-            }
+            joined = mine.join(baseContext, other, otherContext);
+        }
+        if (!keepIndex) {
+            joined = joined.asState();
         }
         if (joined.isEmpty()) {
             if (mine != null && removed != null) {
@@ -252,18 +259,7 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
             }
             return result.remove(key);
         }
-        if (removed == null) {
-            // The result is a replica state: a nested map stored in it must not keep the index of
-            // the delta it came from (it would be stale once the key's history grows).
-            joined = nested(joined, false);
-        }
         return joined == mine ? result : result.put(key, joined);
-    }
-
-    /** {@code store}, or the same map as a state when its key-complete index is not to be trusted. */
-    @SuppressWarnings("unchecked")
-    private static <S extends DotStore<S>> S nested(S store, boolean trusted) {
-        return !trusted && store instanceof DotMap<?, ?> m ? (S) m.asState() : store;
     }
 
     /** The general join of two states: every key of both sides. */
@@ -275,11 +271,11 @@ public final class DotMap<K, S extends DotStore<S>> implements DotStore<DotMap<K
         PersistentHashMap<K, S> result = big.entries;
         for (Map.Entry<K, S> e : big.entries) {
             if (!small.entries.containsKey(e.getKey())) {
-                result = joinKey(result, e.getKey(), bigContext, null, smallContext, null, false, false);
+                result = joinKey(result, e.getKey(), bigContext, null, smallContext, null, false);
             }
         }
         for (Map.Entry<K, S> e : small.entries) {
-            result = joinKey(result, e.getKey(), bigContext, e.getValue(), smallContext, null, false, false);
+            result = joinKey(result, e.getKey(), bigContext, e.getValue(), smallContext, null, false);
         }
         return result == big.entries && big.removedKeys == null ? big : new DotMap<>(result, null);
     }

@@ -31,4 +31,13 @@ public interface DotStore<S extends DotStore<S>> {
 
     /** This store without the entries whose dots are in {@code context} (join with an empty store). */
     S without(CausalContext context);
+
+    /**
+     * This store as part of a replica state: without the index a delta may carry for fast joins
+     * (see {@link DotMap#isKeyComplete()}), at any depth. Stores that keep no index return themselves.
+     */
+    @SuppressWarnings("unchecked")
+    default S asState() {
+        return (S) this;
+    }
 }

@@ -3,8 +3,9 @@ package dev.starling.crdt.codec;
 /**
  * Bounds a decoder enforces on input from outside, beyond the byte length of the input itself.
  *
- * @param maxDepth deepest nesting of OR-maps in a generic dot store (protobuf recursion is bounded
- *     at {@code 2 * maxDepth + 8} messages, far below the stack)
+ * @param maxDepth deepest nesting of OR-maps in a generic dot store, the top-level map included
+ *     (protobuf recursion is bounded at {@code 3 * maxDepth + 8} messages, far below the stack: each
+ *     map level is three messages, store, map and entry)
  * @param maxKeyBytes longest encoded key, set element or document id
  * @param maxValueBytes longest encoded value of one register or map entry
  * @param maxDotsPerEntry most dots one set element, or siblings one register, may carry
@@ -21,6 +22,6 @@ public record DecodeLimits(int maxDepth, int maxKeyBytes, int maxValueBytes, int
     }
 
     int recursionLimit() {
-        return 2 * maxDepth + 8;
+        return 3 * maxDepth + 8;
     }
 }

@@ -1,6 +1,7 @@
 package dev.starling.crdt.codec;
 
 import dev.starling.crdt.Dot;
+import dev.starling.crdt.DotFun;
 import dev.starling.crdt.EmbeddingValue;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.MvRegister.Timestamped;
@@ -18,6 +19,13 @@ public interface DotValueCodec<V> {
     byte[] encode(Dot dot, V value);
 
     V decode(Dot dot, byte[] bytes) throws CrdtDecodeException;
+
+    /**
+     * Checks the decoded values of one dot function together (for example that embeddings of one
+     * model agree on dimension). Accepts anything by default.
+     */
+    default void checkSiblings(DotFun<V> siblings) throws CrdtDecodeException {
+    }
 
     /** Multi-value register siblings: value and HLC, the HLC's replica taken from the dot. */
     static <V> DotValueCodec<Timestamped<V>> timestamped(ValueCodec<V> values, DecodeLimits limits) {
@@ -56,6 +64,11 @@ public interface DotValueCodec<V> {
             @Override
             public EmbeddingValue decode(Dot dot, byte[] bytes) throws CrdtDecodeException {
                 return EmbeddingRegisterCodec.decodeValue(bytes, limits);
+            }
+
+            @Override
+            public void checkSiblings(DotFun<EmbeddingValue> siblings) throws CrdtDecodeException {
+                EmbeddingRegisterCodec.requireAgreeingDimensions(siblings);
             }
         };
     }

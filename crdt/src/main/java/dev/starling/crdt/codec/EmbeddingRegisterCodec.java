@@ -55,22 +55,30 @@ public final class EmbeddingRegisterCodec implements StateCodec<EmbeddingRegiste
         }
         CausalContext context = Wire.context(p.getContext());
         Map<Dot, EmbeddingValue> siblings = new HashMap<>();
-        Map<ModelVersion, Integer> dimensions = new HashMap<>();
         for (EmbeddingSiblingProto s : p.getSiblingsList()) {
             Dot dot = Wire.dot(s.getReplica(), s.getCounter());
             EmbeddingValue v = embedding(s.getModelGeneration(), s.getModelFingerprint(), s.getScale(), s.getQuantized());
-            Integer dims = dimensions.putIfAbsent(v.model(), v.dimensions());
-            if (dims != null && dims != v.dimensions()) {
-                throw new CrdtDecodeException("siblings of model " + v.model() + " have dimensions " + dims
-                    + " and " + v.dimensions());
-            }
             if (siblings.put(dot, v) != null) {
                 throw new CrdtDecodeException("register lists dot " + dot + " twice");
             }
         }
         DotFun<EmbeddingValue> store = DotFun.of(siblings);
+        requireAgreeingDimensions(store);
         Wire.requireCovered(store, context);
         return EmbeddingRegister.of(store, context);
+    }
+
+    /** Siblings of one model must have one dimension (only a faulty peer writes others). */
+    static void requireAgreeingDimensions(DotFun<EmbeddingValue> siblings) throws CrdtDecodeException {
+        Map<ModelVersion, Integer> dimensions = new HashMap<>();
+        for (int i = 0; i < siblings.size(); i++) {
+            EmbeddingValue v = siblings.valueAt(i);
+            Integer dims = dimensions.putIfAbsent(v.model(), v.dimensions());
+            if (dims != null && dims != v.dimensions()) {
+                throw new CrdtDecodeException("siblings of model " + v.model() + " have dimensions " + dims
+                    + " and " + v.dimensions());
+            }
+        }
     }
 
     /** The bytes of one embedding value alone (for nesting in generic dot stores). */

@@ -78,7 +78,9 @@ public final class OrSetCodec<E> implements StateCodec<OrSet<E>> {
         if (p.getKeyComplete()) {
             removed = new HashSet<>();
             for (ByteString r : p.getRemovedList()) {
-                removed.add(elements.decode(Wire.bounded(r, limits.maxKeyBytes(), "removed element")));
+                if (!removed.add(elements.decode(Wire.bounded(r, limits.maxKeyBytes(), "removed element")))) {
+                    throw new CrdtDecodeException("OR-set delta lists a removed element twice");
+                }
             }
         } else if (p.getRemovedCount() > 0) {
             throw new CrdtDecodeException("removed elements listed in a state that is not a key-complete delta");

@@ -118,7 +118,9 @@ public abstract class StoreCodec<S extends DotStore<S>> {
                     throw new CrdtDecodeException("dot " + dot + " listed twice");
                 }
             }
-            return DotFun.of(entries);
+            DotFun<V> store = DotFun.of(entries);
+            values.checkSiblings(store);
+            return store;
         }
     }
 
@@ -178,7 +180,12 @@ public abstract class StoreCodec<S extends DotStore<S>> {
             Map<K, S> entries = new HashMap<>(p.getEntriesCount() * 2);
             for (DotMapEntryProto e : p.getEntriesList()) {
                 K key = keys.decode(Wire.bounded(e.getKey(), limits.maxKeyBytes(), "key"));
-                if (entries.put(key, nested.fromProto(e.getValue(), depth + 1)) != null) {
+                S value = nested.fromProto(e.getValue(), depth + 1);
+                if (!p.getKeyComplete() && value instanceof DotMap && ((DotMap<?, ?>) value).isKeyComplete()) {
+                    // a state never holds a delta's index (see DotMap): the encoder cannot have written this
+                    throw new CrdtDecodeException("key-complete map nested in a map that is not key-complete");
+                }
+                if (entries.put(key, value) != null) {
                     throw new CrdtDecodeException("map lists a key twice");
                 }
             }
@@ -186,7 +193,9 @@ public abstract class StoreCodec<S extends DotStore<S>> {
             if (p.getKeyComplete()) {
                 removed = new HashSet<>();
                 for (ByteString r : p.getRemovedList()) {
-                    removed.add(keys.decode(Wire.bounded(r, limits.maxKeyBytes(), "removed key")));
+                    if (!removed.add(keys.decode(Wire.bounded(r, limits.maxKeyBytes(), "removed key")))) {
+                        throw new CrdtDecodeException("map delta lists a removed key twice");
+                    }
                 }
             } else if (p.getRemovedCount() > 0) {
                 throw new CrdtDecodeException("removed keys listed in a state that is not a key-complete delta");

@@ -14,8 +14,10 @@ import dev.starling.crdt.proto.v1.CausalContextProto;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Shared checks and conversions of the codecs. Every check failure is a {@link CrdtDecodeException}. */
 final class Wire {
@@ -101,20 +103,37 @@ final class Wire {
             }
         }
         List<Dot> cloud = new ArrayList<>(p.getCloudReplicasCount());
+        Set<Dot> seen = new HashSet<>();
         for (int i = 0; i < p.getCloudReplicasCount(); i++) {
-            cloud.add(dot(p.getCloudReplicas(i), p.getCloudCounters(i)));
+            Dot d = dot(p.getCloudReplicas(i), p.getCloudCounters(i));
+            Long prefix = vv.get(d.replica());
+            if ((prefix != null && d.counter() <= prefix) || !seen.add(d)) {
+                throw new CrdtDecodeException("causal context lists dot " + d + " twice");
+            }
+            cloud.add(d);
         }
         return CausalContext.of(vv, cloud);
     }
 
-    /** Checks the causal invariant: every dot in the store was seen by the context. */
+    /**
+     * Checks the causal invariants: every dot in the store was seen by the context, and occurs once
+     * (a dot names one write, of one key).
+     */
     static void requireCovered(DotStore<?> store, CausalContext context) throws CrdtDecodeException {
+        Set<Dot> seen = new HashSet<>();
+        Dot[] twice = new Dot[1];
         Dot[] missing = new Dot[1];
         store.forEachDot(d -> {
+            if (twice[0] == null && !seen.add(d)) {
+                twice[0] = d;
+            }
             if (missing[0] == null && !context.contains(d)) {
                 missing[0] = d;
             }
         });
+        if (twice[0] != null) {
+            throw new CrdtDecodeException("store holds dot " + twice[0] + " twice");
+        }
         if (missing[0] != null) {
             throw new CrdtDecodeException("store holds dot " + missing[0] + " that its context has not seen");
         }
