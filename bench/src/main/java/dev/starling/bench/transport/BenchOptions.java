@@ -33,7 +33,7 @@ final class BenchOptions {
     int ioThreads = TransportConfig.lan(new ReplicaId(1), "x", "0123456789abcdef".getBytes(StandardCharsets.US_ASCII))
         .build().ioThreads();
     boolean epoll = true;
-    Idle idle = Idle.SPIN;
+    Idle idle = Idle.YIELD;
     int pollLimit = 1024;
     long timeoutSeconds = 120;
     boolean leakDetection = false;
@@ -116,7 +116,7 @@ final class BenchOptions {
               --flush-every N             baseline writer flushes every N messages (default 256)
               --io-threads N              event loop threads per side, both contenders (default: Transport default)
               --nio                       use NIO even when epoll is available (both contenders)
-              --idle spin|yield|backoff   how Starling's consumer threads wait for messages (default spin)
+              --idle spin|yield|backoff   how the consumer threads wait for messages (default yield)
               --poll-limit N              messages per Transport.poll call (default 1024)
               --timeout-s N               abort a run that takes longer (default 120)
               --thread-cpu                print the CPU each thread used in each run (profiling aid)

@@ -33,6 +33,7 @@ public final class TransportBench {
 
     private final BenchOptions o;
     private final List<String[]> table = new ArrayList<>();
+    private String rttOverhead;
 
     private TransportBench(BenchOptions o) {
         this.o = o;
@@ -192,6 +193,10 @@ public final class TransportBench {
                 }
             }
             long[] samples = new long[o.rttSamples];
+            PeerStats ps = starling == null ? null : starling.senderStats();
+            long bytes0 = ps == null ? 0 : ps.bytesOut();
+            long msgs0 = ps == null ? 0 : ps.messagesOut();
+            long frames0 = ps == null ? 0 : ps.framesOut();
             for (int i = 0; i < o.runs; i++) {
                 if (baseline != null) {
                     Meter m = Meter.start();
@@ -207,6 +212,14 @@ public final class TransportBench {
                     report("starling", "run " + (i + 1), samples, star, i, m.stop(samples.length));
                 }
             }
+            if (ps != null) {
+                long msgs = ps.messagesOut() - msgs0;
+                double perMsg = (double) (ps.bytesOut() - bytes0) / msgs - o.payloadBytes;
+                double perFrame = (double) msgs / (ps.framesOut() - frames0);
+                System.out.printf(Locale.ROOT, "overhead A->B during the measured round trips: %.2f B/msg at %.2f msg/frame%n",
+                    perMsg, perFrame);
+                rttOverhead = String.format(Locale.ROOT, "%.2f @ %.0f msg/frame", perMsg, perFrame);
+            }
         }
         String[] names = {"p50", "p99", "p99.9"};
         for (int q = 0; q < qs.length; q++) {
@@ -217,6 +230,10 @@ public final class TransportBench {
             table.add(new String[] {"round trip " + names[q] + " [us]", b.format("%.1f"), s.format("%.1f"),
                 String.format(Locale.ROOT, "%.2f", ratio), goal ? "<= 1.5 x" : "(none)",
                 goal ? (ratio <= 1.5 ? "yes" : "NO") : ""});
+        }
+        if (rttOverhead != null) {
+            table.add(new String[] {"  info: overhead per " + o.payloadBytes + " B msg, 1 outstanding [B]",
+                "4 (length prefix)", rttOverhead, "", "(none: nothing to batch)", ""});
         }
         for (int q = 0; q < qs.length; q++) {
             Summary t = Summary.of(threaded[q]);
@@ -270,8 +287,8 @@ public final class TransportBench {
         System.out.println("date (UTC):  " + Instant.now());
         System.out.println("machine:     " + Runtime.getRuntime().availableProcessors() + " CPUs, " + cpuModel() + ", "
             + memTotal() + " RAM");
-        System.out.println("os:          " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-            + System.getProperty("os.arch"));
+        System.out.println("os:          " + osRelease() + ", " + System.getProperty("os.name") + " "
+            + System.getProperty("os.version") + " " + System.getProperty("os.arch") + ", load average " + loadAverage());
         System.out.println("java:        " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
             + ", GC " + gcNames() + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
         System.out.println("jvm args:    " + ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -301,6 +318,11 @@ public final class TransportBench {
         printRow(rule, w);
         for (String[] row : table) {
             printRow(row, w);
+        }
+        double[] others = Meter.OTHERS.stream().filter(d -> !Double.isNaN(d)).mapToDouble(Double::doubleValue).toArray();
+        if (others.length > 0) {
+            System.out.println("other processes on the machine used " + Summary.of(others).format("%.2f")
+                + " cores during the runs (of " + Runtime.getRuntime().availableProcessors() + ")");
         }
     }
 
@@ -339,6 +361,27 @@ public final class TransportBench {
         return "unknown";
     }
 
+    private static String osRelease() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+                if (line.startsWith("PRETTY_NAME=")) {
+                    return line.substring("PRETTY_NAME=".length()).replace("\"", "");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "unknown OS";
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     private static String nettyVersion() {
         Version v = Version.identify().get("netty-transport");
         if (v == null) {
@@ -362,6 +405,8 @@ public final class TransportBench {
      */
     private static final class Meter {
         private static final double NS_PER_TICK = 1e9 / 100; // USER_HZ is 100 on Linux
+        /** Other processes' CPU (cores) in every run metered so far, warmups included. */
+        static final List<Double> OTHERS = new ArrayList<>();
         private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
         static boolean perThread;
         private final java.util.Map<Long, Long> threadCpu0 = new java.util.HashMap<>();
@@ -392,8 +437,10 @@ public final class TransportBench {
             long wall = System.nanoTime() - wall0;
             long cpu = cpuNanos() - cpu0;
             long busy = busyTicks();
-            String others = busy < 0 || busyTicks0 < 0 ? "?"
-                : String.format(Locale.ROOT, "%.2f", Math.max(0, (busy - busyTicks0) * NS_PER_TICK - cpu) / wall);
+            double othersCores = busy < 0 || busyTicks0 < 0 ? Double.NaN
+                : Math.max(0, (busy - busyTicks0) * NS_PER_TICK - cpu) / wall;
+            OTHERS.add(othersCores);
+            String others = Double.isNaN(othersCores) ? "?" : String.format(Locale.ROOT, "%.2f", othersCores);
             return String.format(Locale.ROOT, "cpu %6.0f ns/msg (%.2f cores)  gc %3d (%4d ms)  others %s cores",
                 (double) cpu / messages, (double) cpu / wall, gcCount() - gcCount0, gcMillis() - gcMs0, others)
                 + (perThread ? threadCpu(wall, messages) : "");
