@@ -400,8 +400,9 @@ public final class TransportBench {
 
     /**
      * Process CPU time and GC activity over one run, and the CPU that other processes of the machine
-     * used meanwhile (all busy CPU time from /proc/stat minus ours), in cores: on a 2-core machine
-     * anything else running skews the figures, so every run says how busy the rest was.
+     * used meanwhile (the utime+stime growth of every other process in /proc, so processes that both
+     * start and end within a run are missed), in cores: on a 2-core machine anything else running
+     * skews the figures, so every run says how busy the rest was.
      */
     private static final class Meter {
         private static final double NS_PER_TICK = 1e9 / 100; // USER_HZ is 100 on Linux
@@ -413,14 +414,14 @@ public final class TransportBench {
         private final long cpu0;
         private final long gcCount0;
         private final long gcMs0;
-        private final long busyTicks0;
+        private final java.util.Map<Long, Long> othersTicks0;
         private final long wall0;
 
-        private Meter(long cpu, long gcCount, long gcMs, long busyTicks, long wall) {
+        private Meter(long cpu, long gcCount, long gcMs, java.util.Map<Long, Long> othersTicks, long wall) {
             this.cpu0 = cpu;
             this.gcCount0 = gcCount;
             this.gcMs0 = gcMs;
-            this.busyTicks0 = busyTicks;
+            this.othersTicks0 = othersTicks;
             this.wall0 = wall;
             if (perThread) {
                 for (long id : THREADS.getAllThreadIds()) {
@@ -430,15 +431,21 @@ public final class TransportBench {
         }
 
         static Meter start() {
-            return new Meter(cpuNanos(), gcCount(), gcMillis(), busyTicks(), System.nanoTime());
+            return new Meter(cpuNanos(), gcCount(), gcMillis(), othersTicks(), System.nanoTime());
         }
 
         String stop(long messages) {
             long wall = System.nanoTime() - wall0;
             long cpu = cpuNanos() - cpu0;
-            long busy = busyTicks();
-            double othersCores = busy < 0 || busyTicks0 < 0 ? Double.NaN
-                : Math.max(0, (busy - busyTicks0) * NS_PER_TICK - cpu) / wall;
+            java.util.Map<Long, Long> now = othersTicks();
+            double othersCores = Double.NaN;
+            if (now != null && othersTicks0 != null) {
+                long ticks = 0;
+                for (java.util.Map.Entry<Long, Long> e : now.entrySet()) {
+                    ticks += Math.max(0, e.getValue() - othersTicks0.getOrDefault(e.getKey(), 0L));
+                }
+                othersCores = ticks * NS_PER_TICK / wall;
+            }
             OTHERS.add(othersCores);
             String others = Double.isNaN(othersCores) ? "?" : String.format(Locale.ROOT, "%.2f", othersCores);
             return String.format(Locale.ROOT, "cpu %6.0f ns/msg (%.2f cores)  gc %3d (%4d ms)  others %s cores",
@@ -464,18 +471,27 @@ public final class TransportBench {
             return sb.toString();
         }
 
-        /** Busy jiffies of all CPUs (user+nice+system+irq+softirq+steal), or -1 when unknown. */
-        private static long busyTicks() {
-            try {
-                String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
-                String[] f = line.trim().split("\\s+");
-                long sum = 0;
-                for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
-                    sum += Long.parseLong(f[i]);
+        /** utime+stime ticks of every process but this one, by pid, or null when /proc is not there. */
+        private static java.util.Map<Long, Long> othersTicks() {
+            long self = ProcessHandle.current().pid();
+            java.util.Map<Long, Long> ticks = new java.util.HashMap<>();
+            try (java.nio.file.DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path p : dir) {
+                    long pid = Long.parseLong(p.getFileName().toString());
+                    if (pid == self) {
+                        continue;
+                    }
+                    try {
+                        String stat = Files.readString(p.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks.put(pid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                    } catch (IOException | RuntimeException e) {
+                        // the process ended meanwhile
+                    }
                 }
-                return sum;
+                return ticks;
             } catch (IOException | RuntimeException e) {
-                return -1;
+                return null;
             }
         }
 
