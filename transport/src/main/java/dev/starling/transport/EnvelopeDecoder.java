@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Parses one frame body into a {@link FrameProto}. The input buffer is released by the base class
- * after this returns; the output owns no buffer. Protobuf recursion is limited far below the stack
- * (the schema needs depth 4), and malformed input fails with {@link CorruptedFrameException}.
+ * Parses one frame body into a {@link FrameProto}, or, for a batch frame of the plain shape the
+ * encoder writes, into a {@link DecodedBatch} (same content, without the per-message protobuf
+ * objects and the second payload copy). The input buffer is released by the base class after this
+ * returns; the output owns no buffer. Protobuf recursion is limited far below the stack (the schema
+ * needs depth 4), and malformed input fails with {@link CorruptedFrameException}.
  */
 final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
 
@@ -20,7 +22,8 @@ final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
-        out.add(parse(frame));
+        DecodedBatch batch = DecodedBatch.tryParse(frame);
+        out.add(batch != null ? batch : parse(frame));
     }
 
     static FrameProto parse(ByteBuf frame) {

@@ -32,8 +32,9 @@ final class Peer {
     private final List<Outgoing> batch = new ArrayList<>();
     private final Runnable drainTask = this::runDrain;
 
+    /** Written under {@code this}; volatile so that {@link #currentChannel} (on every send) needs no lock. */
+    private volatile Channel channel;
     /** Guarded by {@code this}. */
-    private Channel channel;
     private PeerConnection connection;
     private InetSocketAddress address;
     private boolean connecting;
@@ -85,6 +86,7 @@ final class Peer {
         boolean wrote = false;
         while (ch.isWritable()) {
             int bytes = 0;
+            long payloadBytes = 0;
             Outgoing m;
             while (batch.size() < maxMessages && (m = queue.peek()) != null) {
                 int size = m.encodedSize();
@@ -94,11 +96,14 @@ final class Peer {
                 queue.poll();
                 batch.add(m);
                 bytes += size;
-                queuedBytes.addAndGet(-m.payload().length);
+                payloadBytes += m.payload().length;
             }
             if (batch.isEmpty()) {
                 break;
             }
+            // Once per frame rather than once per message: the counter is shared with every sender.
+            // Releasing a frame's bytes a little later only makes the bound stricter meanwhile.
+            queuedBytes.addAndGet(-payloadBytes);
             ByteBuf frame = FrameEncoder.encodeBatch(ch.alloc(), version, sender, batch);
             stats.bytesOut.add(frame.readableBytes());
             stats.messagesOut.add(batch.size());
@@ -135,7 +140,7 @@ final class Peer {
         return channel != null && channel.isActive();
     }
 
-    synchronized Channel currentChannel() {
+    Channel currentChannel() {
         return channel;
     }
 

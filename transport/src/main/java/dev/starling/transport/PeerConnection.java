@@ -3,12 +3,10 @@ package dev.starling.transport;
 import com.google.protobuf.ByteString;
 import dev.starling.crdt.ReplicaId;
 import dev.starling.transport.TransportStats.CloseReason;
-import dev.starling.transport.proto.v1.BatchProto;
 import dev.starling.transport.proto.v1.ClientHelloProto;
 import dev.starling.transport.proto.v1.ClientProofProto;
 import dev.starling.transport.proto.v1.FrameProto;
 import dev.starling.transport.proto.v1.GoodbyeProto;
-import dev.starling.transport.proto.v1.MessageProto;
 import dev.starling.transport.proto.v1.PingProto;
 import dev.starling.transport.proto.v1.ServerHelloProto;
 import io.netty.channel.Channel;
@@ -30,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a connection: runs the handshake, then hands received messages to the
- * transport's inbound queue. Lives on one event loop; no locks. Receives parsed {@link FrameProto}s
- * (which own no buffers).
+ * transport's inbound queue. Lives on one event loop; no locks. Receives parsed {@link FrameProto}s,
+ * or {@link DecodedBatch}es for plain batch frames (neither owns a buffer).
  *
  * <pre>
  *   client                                   server
@@ -130,7 +128,16 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSED) {
             return;
         }
-        FrameProto frame = (FrameProto) msg;
+        FrameProto frame;
+        if (msg instanceof DecodedBatch) {
+            if (state == State.ESTABLISHED) {
+                onBatch(ctx, (DecodedBatch) msg);
+                return;
+            }
+            frame = DecodedBatch.AS_FRAME; // the handshake states only look at the kind
+        } else {
+            frame = (FrameProto) msg;
+        }
         switch (state) {
             case AWAIT_CLIENT_HELLO:
                 onClientHello(ctx, frame);
@@ -258,7 +265,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     private void onEstablishedFrame(ChannelHandlerContext ctx, FrameProto frame) {
         switch (frame.getKindCase()) {
             case BATCH:
-                onBatch(ctx, frame);
+                onBatch(ctx, DecodedBatch.of(frame.getBatch(), frame.getSerializedSize()));
                 break;
             case PING:
                 break;
@@ -272,21 +279,21 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onBatch(ChannelHandlerContext ctx, FrameProto frame) {
-        BatchProto batch = frame.getBatch();
-        if (batch.getVersion() != version || batch.getSender() != peerId.value()) {
+    private void onBatch(ChannelHandlerContext ctx, DecodedBatch batch) {
+        if (batch.version != version || batch.sender != peerId.value()) {
             fail(ctx, CloseReason.PROTOCOL_VIOLATION, "batch with wrong version or sender");
             return;
         }
-        int n = batch.getMessagesCount();
+        int n = batch.count;
+        int[] types = batch.types;
+        byte[][] payloads = batch.payloads;
         for (int i = 0; i < n; i++) {
-            MessageProto m = batch.getMessages(i);
-            int type = m.getType();
+            int type = types[i];
             if (type < 1 || type > TransportConfig.MAX_MESSAGE_TYPE) {
                 fail(ctx, CloseReason.PROTOCOL_VIOLATION, "message type " + Integer.toUnsignedString(type));
                 return;
             }
-            if (m.getPayload().size() > config.maxPayloadBytes(type)) {
+            if (payloads[i].length > config.maxPayloadBytes(type)) {
                 fail(ctx, CloseReason.PROTOCOL_VIOLATION, "payload of type " + type + " over its limit");
                 return;
             }
@@ -294,11 +301,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         if (peer != null) {
             peer.stats.framesIn.increment();
             peer.stats.messagesIn.add(n);
-            peer.stats.bytesIn.add(FrameDecoder.LENGTH_BYTES + frame.getSerializedSize());
+            peer.stats.bytesIn.add(FrameDecoder.LENGTH_BYTES + batch.frameBytes);
         }
         for (int i = 0; i < n; i++) {
-            MessageProto m = batch.getMessages(i);
-            InboundMessage in = new InboundMessage(peerId, m.getType(), m.getPayload().toByteArray());
+            InboundMessage in = new InboundMessage(peerId, types[i], payloads[i]);
             if (!pending.isEmpty() || !transport.offerInbound(in)) {
                 pending.add(in);
             }

@@ -179,11 +179,20 @@ public final class Transport implements AutoCloseable {
     /** Hands up to {@code limit} received messages to {@code handler}; returns how many. Single consumer. */
     public int poll(MessageHandler handler, int limit) {
         int n = 0;
+        long bytes = 0;
         InboundMessage m;
-        while (n < limit && (m = inbound.poll()) != null) {
-            inboundBytes.addAndGet(-m.payload().length);
-            n++;
-            handler.onMessage(m.sender(), m.type(), m.payload());
+        try {
+            while (n < limit && (m = inbound.poll()) != null) {
+                bytes += m.payload().length;
+                n++;
+                handler.onMessage(m.sender(), m.type(), m.payload());
+            }
+        } finally {
+            // Once per call rather than once per message: the counter is shared with the I/O threads.
+            // Releasing the bytes at the end of the call only makes the bound stricter meanwhile.
+            if (bytes != 0) {
+                inboundBytes.addAndGet(-bytes);
+            }
         }
         return n;
     }

@@ -111,6 +111,9 @@ public final class TransportConfig {
 
     /** The largest payload accepted for messages of {@code type}. */
     public int maxPayloadBytes(int type) {
+        if (maxPayloadBytesByType.isEmpty()) {
+            return defaultMaxPayloadBytes(); // the common case, checked on every send and receive: no boxing, no lookup
+        }
         Integer limit = maxPayloadBytesByType.get(type);
         return limit != null ? limit : defaultMaxPayloadBytes();
     }
