@@ -246,4 +246,19 @@ class FrameDecoderTest {
         clock.addAndGet(TIMEOUT_NS + 1);
         assertThatThrownBy(() -> feed(wire, 10, 20)).isInstanceOf(FrameDecoder.FrameTimeoutException.class);
     }
+
+    @Test
+    void shouldTimeOutAlsoWhenTheNanoClockIsNegative() {
+        // System.nanoTime() has an arbitrary origin and may be negative.
+        for (long origin : new long[] {-1L, -TIMEOUT_NS, Long.MIN_VALUE / 2}) {
+            channel.finishAndReleaseAll();
+            channel = newChannel();
+            clock.set(origin);
+            byte[] wire = Frames.lengthPrefixed(body(100, 12));
+            feed(wire, 0, 10);
+            clock.addAndGet(TIMEOUT_NS + 1);
+            assertThatThrownBy(() -> feed(wire, 10, 20)).as("clock origin %d", origin)
+                .isInstanceOf(FrameDecoder.FrameTimeoutException.class);
+        }
+    }
 }
