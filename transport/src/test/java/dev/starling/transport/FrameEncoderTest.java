@@ -71,6 +71,14 @@ class FrameEncoderTest {
         assertEncodedLikeGenerated(all);
     }
 
+    @Test
+    void shouldEncodeEmptyPayloadsLikeTheGeneratedCode() {
+        // The receiver counts bytes from the parsed frame; the sender from what it wrote: they must agree.
+        assertEncodedLikeGenerated(List.of(new Outgoing(1, new byte[0])));
+        assertEncodedLikeGenerated(List.of(new Outgoing(2, new byte[0]), new Outgoing(3, new byte[] {1}),
+            new Outgoing(4, new byte[0])));
+    }
+
     private static void assertEncodedLikeGenerated(List<Outgoing> messages) {
         byte[] wire = Frames.batch(1, SENDER, messages);
         assertThat(wire).isEqualTo(Frames.frame(generated(1, SENDER, messages)));
