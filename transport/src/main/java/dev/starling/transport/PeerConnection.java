@@ -335,7 +335,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
             if (idle == IdleState.WRITER_IDLE && state == State.ESTABLISHED) {
                 ctx.writeAndFlush(FrameProto.newBuilder()
                     .setPing(PingProto.newBuilder().setSentAtMs(System.currentTimeMillis())).build());
-            } else if (idle == IdleState.READER_IDLE) {
+            } else if (idle == IdleState.READER_IDLE && state == State.ESTABLISHED) {
+                // Before that, the handshake timer decides (and counts it as a failed handshake).
                 fail(ctx, CloseReason.DEAD_PEER, "nothing received for " + config.deadPeerTimeout().toMillis() + " ms");
             }
             return;

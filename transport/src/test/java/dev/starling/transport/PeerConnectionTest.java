@@ -280,6 +280,20 @@ class PeerConnectionTest {
     }
 
     @Test
+    void shouldLeaveASilentUnauthenticatedConnectionToTheHandshakeTimeout() {
+        // The dead-peer timeout (1 s in the local profile) is shorter than the handshake timeout (2 s):
+        // a silent connection must still be closed, and counted, as a handshake that timed out.
+        EmbeddedChannel ch = server();
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(transport.config().handshakeTimeout().toNanos() + 1, TimeUnit.NANOSECONDS);
+        ch.runScheduledPendingTasks();
+        assertRefused(ch, CloseReason.HANDSHAKE_TIMEOUT);
+        assertThat(transport.stats().handshakeFailures()).isEqualTo(1);
+    }
+
+    @Test
     void shouldNotTimeOutAnEstablishedConnection() {
         EmbeddedChannel ch = establishedServer(OTHER);
         ch.advanceTimeBy(transport.config().handshakeTimeout().toNanos() * 10, TimeUnit.NANOSECONDS);
