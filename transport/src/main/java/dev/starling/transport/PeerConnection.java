@@ -335,8 +335,9 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
             if (idle == IdleState.WRITER_IDLE && state == State.ESTABLISHED) {
                 ctx.writeAndFlush(FrameProto.newBuilder()
                     .setPing(PingProto.newBuilder().setSentAtMs(System.currentTimeMillis())).build());
-            } else if (idle == IdleState.READER_IDLE && state == State.ESTABLISHED) {
-                // Before that, the handshake timer decides (and counts it as a failed handshake).
+            } else if (idle == IdleState.READER_IDLE && state == State.ESTABLISHED && pending.isEmpty()) {
+                // Before the handshake, the handshake timer decides (and counts it as a failed
+                // handshake); while reading is paused for the consumer, the silence is our own.
                 fail(ctx, CloseReason.DEAD_PEER, "nothing received for " + config.deadPeerTimeout().toMillis() + " ms");
             }
             return;

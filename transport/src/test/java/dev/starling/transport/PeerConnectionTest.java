@@ -429,6 +429,27 @@ class PeerConnectionTest {
         assertThat(ch.config().isAutoRead()).as("reading resumed").isTrue();
     }
 
+    @Test
+    void shouldNotTakeItsOwnPausedReadingForADeadPeer() {
+        reconfigure(TestNode.config(SELF.value()).inboundQueue(2, 4 << 20));
+        EmbeddedChannel ch = establishedServer(OTHER);
+        feed(ch, Frames.batch(1, OTHER, numbered(0, 10)));
+        assertThat(ch.config().isAutoRead()).isFalse();
+        // Nothing is read because this node stopped reading: the peer is not dead.
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        while (received.size() < 10) {
+            poll();
+            ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }
+        assertThat(ch.config().isAutoRead()).isTrue();
+        // Reading again, and still nothing arrives: now it is.
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+        assertRefused(ch, CloseReason.DEAD_PEER);
+    }
+
     // ---- client side of the handshake ------------------------------------------------------
 
     /** Reads the client's hello and answers it as a server knowing {@code secret}. */
