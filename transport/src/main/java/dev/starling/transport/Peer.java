@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jctools.queues.MpscArrayQueue;
 
@@ -25,6 +26,9 @@ final class Peer {
     final PeerStats stats = new PeerStats(this);
     private final Transport transport;
     private final MpscArrayQueue<Outgoing> queue;
+    /** Messages taken or reserved in the queue (its capacity is rounded up to a power of two). */
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final int maxQueuedMessages;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long maxQueuedBytes;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -45,13 +49,16 @@ final class Peer {
         this.id = id;
         this.transport = transport;
         this.queue = new MpscArrayQueue<>(config.outboundQueueMessages());
+        this.maxQueuedMessages = config.outboundQueueMessages();
         this.maxQueuedBytes = config.outboundQueueBytes();
     }
 
     SendResult offer(Outgoing message) {
         long size = message.payload().length;
+        int count = queuedMessages.incrementAndGet();
         long after = queuedBytes.addAndGet(size);
-        if (after > maxQueuedBytes || !queue.offer(message)) {
+        if (count > maxQueuedMessages || after > maxQueuedBytes || !queue.offer(message)) {
+            queuedMessages.decrementAndGet();
             queuedBytes.addAndGet(-size);
             stats.drops.increment();
             if (behind.compareAndSet(false, true)) {
@@ -94,6 +101,7 @@ final class Peer {
                 queue.poll();
                 batch.add(m);
                 bytes += size;
+                queuedMessages.decrementAndGet();
                 queuedBytes.addAndGet(-m.payload().length);
             }
             if (batch.isEmpty()) {
@@ -203,6 +211,7 @@ final class Peer {
         }
         Outgoing m;
         while ((m = queue.poll()) != null) {
+            queuedMessages.decrementAndGet();
             queuedBytes.addAndGet(-m.payload().length);
         }
     }

@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.jctools.queues.MpscArrayQueue;
@@ -61,6 +62,8 @@ public final class Transport implements AutoCloseable {
     private final HandshakeAuth auth;
     private final ConcurrentHashMap<ReplicaId, Peer> peers = new ConcurrentHashMap<>();
     private final MpscArrayQueue<InboundMessage> inbound;
+    /** Messages taken or reserved in the inbound queue (its capacity is rounded up to a power of two). */
+    private final AtomicInteger inboundMessages = new AtomicInteger();
     private final AtomicLong inboundBytes = new AtomicLong();
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> serverChannelType;
@@ -181,6 +184,7 @@ public final class Transport implements AutoCloseable {
         int n = 0;
         InboundMessage m;
         while (n < limit && (m = inbound.poll()) != null) {
+            inboundMessages.decrementAndGet();
             inboundBytes.addAndGet(-m.payload().length);
             n++;
             handler.onMessage(m.sender(), m.type(), m.payload());
@@ -221,7 +225,10 @@ public final class Transport implements AutoCloseable {
 
     boolean offerInbound(InboundMessage m) {
         long size = m.payload().length;
-        if (inboundBytes.addAndGet(size) > config.inboundQueueBytes() || !inbound.offer(m)) {
+        int count = inboundMessages.incrementAndGet();
+        long bytes = inboundBytes.addAndGet(size);
+        if (count > config.inboundQueueMessages() || bytes > config.inboundQueueBytes() || !inbound.offer(m)) {
+            inboundMessages.decrementAndGet();
             inboundBytes.addAndGet(-size);
             return false;
         }

@@ -597,6 +597,49 @@ class PeerConnectionTest {
     }
 
     @Test
+    void shouldHoldExactlyTheConfiguredNumberOfOutboundMessages() {
+        for (int bound : new int[] {2, 3, 5, 1000}) {
+            reconfigure(TestNode.config(SELF.value()).outboundQueue(bound, 4 << 20));
+            transport.connect(OTHER, new InetSocketAddress("127.0.0.1", 9));
+            int queued = 0;
+            for (int i = 0; i < 2 * bound + 10; i++) {
+                if (transport.send(OTHER, 3, new byte[1]) == SendResult.QUEUED) {
+                    queued++;
+                }
+            }
+            assertThat(queued).as("bound %d", bound).isEqualTo(bound);
+            assertThat(transport.stats(OTHER).queueDepth()).isEqualTo(bound);
+            assertThat(transport.stats(OTHER).drops()).isEqualTo(bound + 10);
+        }
+    }
+
+    @Test
+    void shouldHoldExactlyTheConfiguredNumberOfInboundMessages() {
+        reconfigure(TestNode.config(SELF.value()).inboundQueue(3, 4 << 20));
+        EmbeddedChannel ch = establishedServer(OTHER);
+        feed(ch, Frames.batch(1, OTHER, numbered(0, 10)));
+        assertThat(transport.inboundDepth()).isEqualTo(3);
+        while (received.size() < 10) {
+            poll();
+            assertThat(transport.inboundDepth()).isLessThanOrEqualTo(3);
+            ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            assertThat(transport.inboundDepth()).isLessThanOrEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldHoldAtMostTheConfiguredOutboundBytes() {
+        reconfigure(TestNode.config(SELF.value()).maxFrameBytes(1024).maxBatch(512, 100).outboundQueue(1000, 1024));
+        transport.connect(OTHER, new InetSocketAddress("127.0.0.1", 9));
+        assertThat(transport.send(OTHER, 3, new byte[600])).isEqualTo(SendResult.QUEUED);
+        assertThat(transport.send(OTHER, 3, new byte[600])).isEqualTo(SendResult.DROPPED_BEHIND);
+        assertThat(transport.send(OTHER, 3, new byte[424])).isEqualTo(SendResult.QUEUED);
+        assertThat(transport.send(OTHER, 3, new byte[1])).isEqualTo(SendResult.DROPPED_BEHIND);
+        assertThat(transport.stats(OTHER).queuedBytes()).isEqualTo(1024);
+    }
+
+    @Test
     void shouldRefuseMessagesToUnknownPeersAndInvalidMessages() {
         assertThat(transport.send(OTHER, 1, new byte[1])).isEqualTo(SendResult.UNKNOWN_PEER);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> transport.send(OTHER, 0, new byte[1]))
