@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,7 +15,8 @@ import org.jctools.queues.MpscArrayQueue;
 
 /**
  * One remote replica: its bounded outbound queue, its current authenticated channel (at most one),
- * and its reconnect state. Any thread may {@link #offer}; draining runs on the channel's event loop.
+ * and its reconnect state. Any thread may {@link #offer}; draining runs on the channel's event loop,
+ * one drain at a time (see {@link #scheduleDrain}).
  *
  * <p>Memory is bounded by the queue's message count and a byte budget: when either is exhausted
  * the message is dropped, counted, and the peer marked behind (reported once), never blocking the
@@ -70,20 +72,53 @@ final class Peer {
         return SendResult.QUEUED;
     }
 
-    /** Asks the channel's event loop to drain the queue (once, however many callers ask). */
+    /**
+     * Asks the channel's event loop to drain the queue (once, however many callers ask).
+     *
+     * <p>{@code drainScheduled} is the queue's consumer token: the queue has a single consumer, and
+     * only its holder polls it. It is taken here and released at the end of {@link #runDrain}, so
+     * two drains never run at once even when the connection moves to another event loop.
+     */
     void scheduleDrain() {
         Channel ch = currentChannel();
         if (ch != null && drainScheduled.compareAndSet(false, true)) {
-            ch.eventLoop().execute(drainTask);
+            execute(ch, drainTask);
+        }
+    }
+
+    private void execute(Channel ch, Runnable task) {
+        try {
+            ch.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            drainScheduled.set(false); // the transport is shutting down
         }
     }
 
     private void runDrain() {
-        drainScheduled.set(false);
         Channel ch = currentChannel();
-        if (ch == null || !ch.isActive()) {
+        if (ch != null && !ch.eventLoop().inEventLoop()) {
+            // The connection changed to one on another event loop: drain there, still holding the token.
+            execute(ch, drainTask);
             return;
         }
+        try {
+            if (isForgotten()) {
+                clearQueue();
+            } else if (ch != null && ch.isActive()) {
+                drainTo(ch);
+            }
+        } finally {
+            batch.clear(); // empty unless encoding failed: never resend a stale batch
+            drainScheduled.set(false);
+        }
+        // Offers made while the token was held did not schedule a drain: look again.
+        Channel now = currentChannel();
+        if (now != null && now.isActive() && now.isWritable() && !queue.isEmpty()) {
+            scheduleDrain();
+        }
+    }
+
+    private void drainTo(Channel ch) {
         TransportConfig config = transport.config();
         int maxBytes = config.maxBatchBytes();
         int maxMessages = config.maxBatchMessages();
@@ -209,6 +244,18 @@ final class Peer {
         if (channel != null) {
             channel.close();
         }
+        // Only the token holder may poll: clear now if no drain holds it, else that drain clears.
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                clearQueue();
+            } finally {
+                drainScheduled.set(false);
+            }
+        }
+    }
+
+    /** Drops everything queued; only by the holder of the consumer token. */
+    private void clearQueue() {
         Outgoing m;
         while ((m = queue.poll()) != null) {
             queuedMessages.decrementAndGet();
