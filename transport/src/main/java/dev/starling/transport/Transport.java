@@ -45,9 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline per connection (inbound top to bottom):
  * <pre>
  *   [SslHandler]        optional TLS / mTLS
+ *   IdleStateHandler    heartbeat when idle, dead-peer timeout (any bytes read count as life)
  *   FrameDecoder        4-byte length prefix, max frame size (fail-fast), frame timeout
  *   FrameEncoder        (outbound) control frames; batches are pre-encoded buffers
- *   IdleStateHandler    heartbeat when idle, dead-peer timeout
  *   EnvelopeDecoder     frame bytes -> FrameProto (bounded recursion)
  *   PeerConnection      handshake, then messages -> inbound queue
  * </pre>
@@ -320,11 +320,14 @@ public final class Transport implements AutoCloseable {
                 } else if (!client && serverSsl != null) {
                     p.addLast("tls", serverSsl.newHandler(ch.alloc()));
                 }
+                // Before the frame decoder: a peer whose frame is still arriving is alive (the
+                // frame timeout bounds how long one frame may take), and the idle events still
+                // reach the connection handler, which owns the decision.
+                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toMillis(),
+                    config.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
                 p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes(), config.frameTimeout().toNanos(),
                     System::nanoTime));
                 p.addLast("frame-encoder", FrameEncoder.INSTANCE);
-                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toMillis(),
-                    config.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
                 p.addLast("envelope-decoder", new EnvelopeDecoder());
                 p.addLast("peer", new PeerConnection(Transport.this, client, expectedPeer));
             }
