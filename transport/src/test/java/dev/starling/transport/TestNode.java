@@ -52,6 +52,10 @@ final class TestNode implements AutoCloseable {
         return start(config(id));
     }
 
+    static TestNode start(ReplicaId id) throws InterruptedException {
+        return start(id.value());
+    }
+
     void connect(TestNode other) {
         transport.connect(other.id, other.transport.localAddress());
     }
