@@ -94,12 +94,16 @@ final class TestNode implements AutoCloseable {
         return out;
     }
 
-    /** Sends {@code n} numbered messages to {@code to} and waits for them there, in order. */
+    /**
+     * Sends {@code n} messages tagged {@code tag} to {@code to} and waits for them there: all of
+     * them, in order, none twice (other messages from this node are ignored).
+     */
     void roundTrip(TestNode to, String tag, int n) {
-        int before = to.texts(id).size();
+        String prefix = tag + "-";
+        int before = to.tagged(id, prefix).size();
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            String text = tag + "-" + i;
+            String text = prefix + i;
             expected.add(text);
             if (send(to, text) != SendResult.QUEUED) {
                 throw new AssertionError("could not queue " + text + " to " + to.id);
@@ -107,13 +111,23 @@ final class TestNode implements AutoCloseable {
         }
         Await.until(() -> {
             to.poll();
-            return to.texts(id).size() >= before + n;
+            return to.tagged(id, prefix).size() >= before + n;
         }, TIMEOUT, () -> to.id + " to receive " + n + " messages '" + tag + "' from " + id);
-        List<String> got = to.texts(id);
+        List<String> got = to.tagged(id, prefix);
         List<String> tail = got.subList(before, got.size());
         if (!tail.equals(expected)) {
             throw new AssertionError("messages '" + tag + "' from " + id + " to " + to.id + " arrived as " + tail);
         }
+    }
+
+    private List<String> tagged(ReplicaId from, String prefix) {
+        List<String> out = new ArrayList<>();
+        for (String t : texts(from)) {
+            if (t.startsWith(prefix)) {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     int port() {
