@@ -332,7 +332,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             IdleState idle = ((IdleStateEvent) evt).state();
-            if (idle == IdleState.WRITER_IDLE && state == State.ESTABLISHED) {
+            if (idle == IdleState.WRITER_IDLE && state == State.ESTABLISHED && ctx.channel().isWritable()) {
+                // (Not writable: the peer is not reading what is already queued, a ping would only pile up.)
                 ctx.writeAndFlush(FrameProto.newBuilder()
                     .setPing(PingProto.newBuilder().setSentAtMs(System.currentTimeMillis())).build());
             } else if (idle == IdleState.READER_IDLE && state == State.ESTABLISHED && pending.isEmpty()) {

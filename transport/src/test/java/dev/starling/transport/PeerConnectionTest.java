@@ -403,6 +403,46 @@ class PeerConnectionTest {
         assertThat(sent(ch).getKindCase()).isEqualTo(FrameProto.KindCase.PING);
     }
 
+    /** An EmbeddedChannel whose socket can be made to stop taking bytes, like a full send buffer. */
+    private static final class StuckChannel extends EmbeddedChannel {
+        boolean stuck;
+
+        StuckChannel(io.netty.channel.ChannelHandler... handlers) {
+            super(handlers);
+        }
+
+        @Override
+        protected void doWrite(io.netty.channel.ChannelOutboundBuffer in) throws Exception {
+            if (!stuck) {
+                super.doWrite(in);
+            }
+        }
+    }
+
+    @Test
+    void shouldNotPileUpPingsWhileThePeerIsNotReading() {
+        TransportConfig c = transport.config();
+        StuckChannel ch = new StuckChannel(new FrameDecoder(c.maxFrameBytes(), c.frameTimeout().toNanos(), clock::get),
+            FrameEncoder.INSTANCE, new EnvelopeDecoder(), new PeerConnection(transport, false, null));
+        channels.add(ch);
+        feed(ch, clientProofFor(ch, OTHER, SECRET));
+        assertThat(transport.isConnected(OTHER)).isTrue();
+        ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
+        ch.stuck = true;
+        ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[64])); // the peer stopped reading
+        assertThat(ch.isWritable()).isFalse();
+        int pending = ch.unsafe().outboundBuffer().size();
+        for (int i = 0; i < 1_000; i++) {
+            ch.pipeline().fireUserEventTriggered(IdleStateEvent.WRITER_IDLE_STATE_EVENT);
+        }
+        assertThat(ch.unsafe().outboundBuffer().size()).as("messages waiting to be written").isEqualTo(pending);
+        ch.stuck = false;
+        ch.flush();
+        ch.releaseOutbound();
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.WRITER_IDLE_STATE_EVENT);
+        assertThat(sent(ch).getKindCase()).as("pings again once writable").isEqualTo(FrameProto.KindCase.PING);
+    }
+
     @Test
     void shouldCloseAnEstablishedConnectionOnWhichNothingArrives() {
         EmbeddedChannel ch = establishedServer(OTHER);
