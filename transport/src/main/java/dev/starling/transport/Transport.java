@@ -323,8 +323,8 @@ public final class Transport implements AutoCloseable {
                 // Before the frame decoder: a peer whose frame is still arriving is alive (the
                 // frame timeout bounds how long one frame may take), and the idle events still
                 // reach the connection handler, which owns the decision.
-                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toMillis(),
-                    config.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
+                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toNanos(),
+                    config.heartbeatInterval().toNanos(), 0, TimeUnit.NANOSECONDS));
                 p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes(), config.frameTimeout().toNanos(),
                     System::nanoTime));
                 p.addLast("frame-encoder", FrameEncoder.INSTANCE);

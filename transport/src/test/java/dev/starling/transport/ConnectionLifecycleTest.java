@@ -99,6 +99,17 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void shouldApplyADeadPeerTimeoutShorterThanAMillisecond() throws Exception {
+        // Valid by the builder's rules; rounded down to 0 ms it would switch detection off instead.
+        try (RawServer hung = new RawServer(p -> p.handshakeAsServer(TestNode.SECRET, RAW, TestNode.CLUSTER));
+             TestNode a = TestNode.start(TestNode.config(1).heartbeatInterval(Duration.ofNanos(400_000))
+                 .deadPeerTimeout(Duration.ofNanos(900_000)))) {
+            a.transport.connect(RAW, hung.address());
+            Await.until(() -> a.transport.stats().closes(CloseReason.DEAD_PEER) >= 1, TestNode.TIMEOUT);
+        }
+    }
+
+    @Test
     void shouldGiveUpOnAServerThatAcceptsAndNeverAnswers() throws Exception {
         try (RawServer mute = new RawServer(p -> { });
              TestNode a = TestNode.start(1)) {
