@@ -189,8 +189,8 @@ class ConnectionLifecycleTest {
                 assertThat(node.events.all().stream().filter(e -> e.kind() == Events.Kind.DISCONNECTED).findFirst()
                     .orElseThrow().reason()).contains(CloseReason.FRAME_TIMEOUT.name());
             } finally {
-                slow.close();
-                t.join(5_000);
+                slow.abort();
+                Joins.join(t);
             }
         }
     }

@@ -56,9 +56,9 @@ class ConnectionReplacementTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            peer.close();
-            thread.join(5_000);
+        public void close() {
+            peer.abort();
+            Joins.join(thread);
         }
     }
 
@@ -97,7 +97,7 @@ class ConnectionReplacementTest {
             } finally {
                 stop.set(true);
                 if (producer.isAlive() || producer.getState() != Thread.State.NEW) {
-                    producer.join(5_000);
+                    Joins.join(producer);
                 }
                 for (Receiver r : receivers) {
                     r.close();

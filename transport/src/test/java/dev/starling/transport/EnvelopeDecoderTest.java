@@ -35,7 +35,8 @@ class EnvelopeDecoderTest {
         fed.add(body);
         channel.writeInbound(body);
         FrameProto frame = channel.readInbound();
-        assertThat((Object) channel.readInbound()).isNull();
+        Object more = channel.readInbound();
+        assertThat(more).isNull();
         return frame;
     }
 
@@ -147,7 +148,8 @@ class EnvelopeDecoderTest {
         assertThatThrownBy(() -> channel.writeInbound(buf))
             .isInstanceOf(CorruptedFrameException.class)
             .hasCauseInstanceOf(InvalidProtocolBufferException.class);
-        assertThat((Object) channel.readInbound()).isNull();
+        Object frame = channel.readInbound();
+        assertThat(frame).isNull();
     }
 
     /** Tag of a length-delimited field and its varint length. */

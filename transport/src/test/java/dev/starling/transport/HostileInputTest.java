@@ -151,8 +151,8 @@ class HostileInputTest {
                 friendStillServed("during slowloris");
                 assertThat(RawPeer.goodbyeReason(p.awaitClosed(CLOSE_WITHIN))).isEqualTo(CloseReason.FRAME_TIMEOUT.name());
             } finally {
-                p.close();
-                t.join(5_000);
+                p.abort();
+                Joins.join(t);
             }
         }
         assertThat(sent.get()).isLessThan(1_000);

@@ -299,7 +299,8 @@ class PeerConnectionTest {
         ch.advanceTimeBy(transport.config().handshakeTimeout().toNanos() * 10, TimeUnit.NANOSECONDS);
         ch.runScheduledPendingTasks();
         assertThat(ch.isOpen()).isTrue();
-        assertThat((Object) ch.readOutbound()).isNull();
+        Object written = ch.readOutbound();
+        assertThat(written).isNull();
     }
 
     // ---- errors from the codecs ------------------------------------------------------------
@@ -397,7 +398,8 @@ class PeerConnectionTest {
         EmbeddedChannel ch = server();
         ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_WRITER_IDLE_STATE_EVENT);
         ch.runPendingTasks();
-        assertThat((Object) ch.readOutbound()).as("no ping before the handshake").isNull();
+        Object written = ch.readOutbound();
+        assertThat(written).as("no ping before the handshake").isNull();
         feed(ch, clientProofFor(ch, OTHER, SECRET));
         ch.pipeline().fireUserEventTriggered(IdleStateEvent.WRITER_IDLE_STATE_EVENT);
         assertThat(sent(ch).getKindCase()).isEqualTo(FrameProto.KindCase.PING);

@@ -148,6 +148,11 @@ final class RawPeer implements AutoCloseable {
         return client;
     }
 
+    /** Closes the socket now, from any thread (unblocks a thread reading or writing it). */
+    void abort() {
+        close();
+    }
+
     @Override
     public void close() {
         try {

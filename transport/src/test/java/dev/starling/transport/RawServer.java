@@ -91,16 +91,14 @@ final class RawServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             server.close();
         } catch (IOException e) {
             // closing anyway
         }
-        acceptor.join(5_000); // after this nothing is added to accepted
-        accepted.forEach(RawPeer::close);
-        for (Thread t : threads) {
-            t.join(5_000);
-        }
+        Joins.join(acceptor); // after this nothing is added to accepted
+        accepted.forEach(RawPeer::abort);
+        threads.forEach(Joins::join);
     }
 }

@@ -96,16 +96,14 @@ final class RecordingProxy implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             server.close();
         } catch (IOException e) {
             // closing anyway
         }
-        acceptor.join(5_000);
+        Joins.join(acceptor);
         sockets.forEach(RecordingProxy::closeQuietly);
-        for (Thread t : threads) {
-            t.join(5_000);
-        }
+        threads.forEach(Joins::join);
     }
 }

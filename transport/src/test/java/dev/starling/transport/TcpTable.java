@@ -10,6 +10,8 @@ import java.util.Set;
 final class TcpTable {
 
     private static final String ESTABLISHED = "01";
+    /** 127.0.0.1 as the tables print it: IPv4, and IPv4-mapped IPv6 (both in host byte order per word). */
+    private static final Set<String> LOOPBACK = Set.of("0100007F", "0000000000000000FFFF00000100007F");
 
     private TcpTable() {
     }
@@ -31,8 +33,9 @@ final class TcpTable {
             for (String line : lines.subList(1, lines.size())) {
                 String[] f = line.trim().split("\\s+");
                 String local = f[1];
+                String ip = local.substring(0, local.indexOf(':'));
                 int port = Integer.parseInt(local.substring(local.indexOf(':') + 1), 16);
-                if (f[3].equals(ESTABLISHED) && ports.contains(port)) {
+                if (f[3].equals(ESTABLISHED) && LOOPBACK.contains(ip) && ports.contains(port)) {
                     n++;
                 }
             }
