@@ -55,7 +55,7 @@ class PeerStatsTest {
     @Test
     void shouldCountQueueDropsAndReconnectsWhileThePeerIsUnreachable() throws Exception {
         int deadPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             deadPort = s.getLocalPort(); // closed right away: nothing listens there
         } catch (IOException e) {
             throw new AssertionError(e);

@@ -31,7 +31,7 @@ final class RawServer implements AutoCloseable {
     private final Thread acceptor;
 
     RawServer(Behaviour behaviour) throws IOException {
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         this.behaviour = behaviour;
         this.acceptor = new Thread(this::acceptLoop, "raw-server-accept");
         acceptor.start();

@@ -25,7 +25,7 @@ final class RecordingProxy implements AutoCloseable {
     private final Thread acceptor;
 
     RecordingProxy(InetSocketAddress upstream) throws IOException {
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         this.upstream = upstream;
         this.acceptor = new Thread(this::acceptLoop, "proxy-accept");
         acceptor.start();
