@@ -109,6 +109,10 @@ public final class Transport implements AutoCloseable {
         serverChannel = bind.channel();
         running = true;
         LOG.info("data plane listening on {}", serverChannel.localAddress());
+        // Peers given to connect() before start() were only remembered: dial them now.
+        for (Peer p : peers.values()) {
+            attemptConnect(p);
+        }
     }
 
     /** The bound address (after {@link #start()}). */

@@ -49,6 +49,18 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void shouldConnectToPeersAddedBeforeItStarted() throws Exception {
+        try (TestNode b = TestNode.start(2);
+             Transport a = new Transport(TestNode.config(1).build(), TransportListener.NONE)) {
+            a.connect(b.id, b.transport.localAddress());
+            assertThat(a.send(b.id, 1, new byte[] {42})).isEqualTo(SendResult.QUEUED);
+            a.start();
+            Await.until(() -> a.isConnected(b.id), TestNode.TIMEOUT);
+            assertThat(b.awaitReceived(1).get(0).payload()).containsExactly(42);
+        }
+    }
+
+    @Test
     void shouldReconnectToAPeerThatRestartsOnTheSamePort() throws Exception {
         try (TestNode a = TestNode.start(1)) {
             int port;
