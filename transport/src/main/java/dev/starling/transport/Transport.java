@@ -265,6 +265,10 @@ public final class Transport implements AutoCloseable {
 
     /** A connection closed (in any state). */
     void connectionClosed(PeerConnection connection, boolean wasEstablished, String reason) {
+        if (!wasEstablished && !connection.isClient()) {
+            // An inbound connection that never authenticated: its replica id was only claimed.
+            return;
+        }
         ReplicaId id = connection.remotePeer();
         Peer p = id == null ? null : peers.get(id);
         if (p == null) {

@@ -97,6 +97,29 @@ class HandshakeSecurityTest {
     }
 
     @Test
+    void shouldNotLetAFailedHandshakeClaimingAPeerTouchThatPeersState() throws Exception {
+        // The node is dialling a peer that is slow to answer (its first attempt is in its handshake).
+        ReplicaId slowPeer = new ReplicaId(500);
+        try (RawServer mute = new RawServer(p -> { });
+             TestNode dialer = TestNode.start(TestNode.config(150).handshakeTimeout(Duration.ofMillis(300))
+                 .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)))) {
+            dialer.transport.connect(slowPeer, mute.address());
+            Await.until(() -> mute.connections() == 1, TestNode.TIMEOUT);
+            // An unauthenticated connection claims to be that peer and fails its handshake.
+            try (RawPeer raw = RawPeer.connect(dialer.transport.localAddress())) {
+                raw.writeFrame(Frames.clientHello(slowPeer, TestNode.CLUSTER, new byte[32]));
+                raw.readFrame(Duration.ofSeconds(5));
+                raw.writeFrame(Frames.clientProof(new byte[32]));
+                assertThat(RawPeer.goodbyeReason(raw.awaitClosed(Duration.ofSeconds(5))))
+                    .isEqualTo(CloseReason.WRONG_SECRET.name());
+            }
+            // The first attempt times out and the node tries once more: one reconnect, its own.
+            Await.until(() -> mute.connections() == 2, TestNode.TIMEOUT);
+            assertThat(dialer.transport.stats(slowPeer).reconnects()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shouldRefuseABatchSentWithoutAnyHandshake() throws Exception {
         try (RawPeer raw = RawPeer.connect(node.transport.localAddress())) {
             raw.write(Frames.batch(1, INTRUDER, List.of(new Outgoing(1, new byte[] {1}))));
