@@ -291,6 +291,11 @@ final class Peer {
         reconnectTask = task;
     }
 
+    /** The scheduled reconnect has started: it is not pending any more. */
+    synchronized void reconnectStarted() {
+        reconnectTask = null;
+    }
+
     synchronized boolean reconnectPending() {
         return reconnectTask != null && !reconnectTask.isDone();
     }

@@ -305,15 +305,24 @@ public final class Transport implements AutoCloseable {
     }
 
     private void scheduleReconnect(Peer p) {
-        if (!running || p.isForgotten() || p.address() == null || p.isConnected() || p.reconnectPending()) {
+        if (!running) {
             return;
         }
-        long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(), config.reconnectMaxBackoff().toMillis(),
-            ThreadLocalRandom.current().nextDouble());
-        p.reconnectTask(group.next().schedule(() -> {
-            p.stats.reconnects.increment();
-            attemptConnect(p);
-        }, delayMs, TimeUnit.MILLISECONDS));
+        // Under the peer's lock, so that the task cannot mark itself started before it is stored.
+        synchronized (p) {
+            if (p.isForgotten() || p.address() == null || p.isConnected() || p.reconnectPending()) {
+                return;
+            }
+            long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(),
+                config.reconnectMaxBackoff().toMillis(), ThreadLocalRandom.current().nextDouble());
+            p.reconnectTask(group.next().schedule(() -> {
+                // No longer pending: if the attempt fails, even before this task ends (a refused
+                // connection can fail on another event loop at once), the next one is scheduled.
+                p.reconnectStarted();
+                p.stats.reconnects.increment();
+                attemptConnect(p);
+            }, delayMs, TimeUnit.MILLISECONDS));
+        }
     }
 
     private ChannelInitializer<SocketChannel> initializer(boolean client, ReplicaId expectedPeer) {

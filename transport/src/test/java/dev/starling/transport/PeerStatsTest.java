@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The counters of a peer on loopback: they move when and as much as they should. */
@@ -53,13 +54,30 @@ class PeerStatsTest {
     }
 
     @Test
-    void shouldCountQueueDropsAndReconnectsWhileThePeerIsUnreachable() throws Exception {
-        int deadPort;
+    void shouldKeepReconnectingWhenConnectionsAreRefusedAtOnce() throws Exception {
+        // More event loops than cores and short backoffs: a refused connection on loopback often
+        // fails on its own loop before the retry task that opened it (on another loop) has ended.
+        int deadPort = freePort();
+        ReplicaId absent = new ReplicaId(9);
+        try (TestNode a = TestNode.start(TestNode.config(1).ioThreads(8)
+            .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(2)))) {
+            a.transport.connect(absent, new InetSocketAddress("127.0.0.1", deadPort));
+            Await.until(() -> a.transport.stats(absent).reconnects() >= 500, TestNode.TIMEOUT,
+                () -> "reconnect attempts, have " + a.transport.stats(absent).reconnects());
+        }
+    }
+
+    private static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            deadPort = s.getLocalPort(); // closed right away: nothing listens there
+            return s.getLocalPort(); // closed right away: nothing listens there
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void shouldCountQueueDropsAndReconnectsWhileThePeerIsUnreachable() throws Exception {
+        int deadPort = freePort();
         ReplicaId absent = new ReplicaId(9);
         try (TestNode a = TestNode.start(TestNode.config(1).outboundQueue(10, 4 << 20))) {
             a.transport.connect(absent, new InetSocketAddress("127.0.0.1", deadPort));
