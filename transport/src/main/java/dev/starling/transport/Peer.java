@@ -43,6 +43,8 @@ final class Peer {
     private PeerConnection connection;
     private InetSocketAddress address;
     private boolean connecting;
+    /** The listener was told this peer is connected, and not yet that it disconnected. */
+    private boolean announced;
     private boolean forgotten;
     private int reconnectAttempt;
     private ScheduledFuture<?> reconnectTask;
@@ -197,11 +199,14 @@ final class Peer {
     /**
      * Offers an authenticated connection. At most one is kept per pair of peers: when two exist
      * (both sides connected at once), both sides keep the one opened by the smaller replica id,
-     * and for two opened by the same side, the newer one. Returns the connection to close, if any.
+     * and for two opened by the same side, the newer one.
+     *
+     * @return the connection to close, if any (the candidate itself when it loses), and whether
+     *     the peer is newly connected for the listener (no connection was reported and still is)
      */
-    synchronized PeerConnection adopt(PeerConnection candidate) {
+    synchronized Adoption adopt(PeerConnection candidate) {
         if (forgotten) {
-            return candidate;
+            return new Adoption(candidate, false);
         }
         PeerConnection loser = null;
         if (connection != null && connection.channel().isActive()) {
@@ -209,10 +214,14 @@ final class Peer {
             long offered = candidate.clientReplica().value();
             int cmp = Long.compareUnsigned(offered, current);
             if (cmp > 0) {
-                return candidate;
+                return new Adoption(candidate, false);
             }
             loser = connection;
         }
+        // A current connection that is closing but not yet released is replaced too: its release
+        // will find it is not current and report nothing, so neither is anything reported here.
+        boolean news = !announced;
+        announced = true;
         connection = candidate;
         channel = candidate.channel();
         connecting = false;
@@ -221,14 +230,19 @@ final class Peer {
             reconnectTask.cancel(false);
             reconnectTask = null;
         }
-        return loser;
+        return new Adoption(loser, news);
     }
 
-    /** Forgets the connection if it is the current one; returns whether it was. */
+    /** What {@link #adopt} decided. */
+    record Adoption(PeerConnection loser, boolean connected) {
+    }
+
+    /** Forgets the connection if it is the current one; returns whether it was (then report it closed). */
     synchronized boolean release(PeerConnection closed) {
         if (connection == closed) {
             connection = null;
             channel = null;
+            announced = false;
             return true;
         }
         return false;

@@ -249,14 +249,16 @@ public final class Transport implements AutoCloseable {
     /** A connection finished its handshake; returns the peer it now serves, or null if it lost to a duplicate. */
     Peer established(PeerConnection connection) {
         Peer p = peers.computeIfAbsent(connection.peerId(), id -> new Peer(id, this, config));
-        PeerConnection loser = p.adopt(connection);
+        Peer.Adoption adoption = p.adopt(connection);
+        PeerConnection loser = adoption.loser();
         if (loser == connection) {
             connection.closeAsDuplicate();
             return null;
         }
         if (loser != null) {
             loser.closeAsDuplicate();
-        } else {
+        }
+        if (adoption.connected()) {
             listener.onConnected(p.id);
         }
         p.scheduleDrain();

@@ -405,9 +405,13 @@ class PeerConnectionTest {
         assertThat(sent(ch).getKindCase()).isEqualTo(FrameProto.KindCase.PING);
     }
 
-    /** An EmbeddedChannel whose socket can be made to stop taking bytes, like a full send buffer. */
+    /**
+     * An EmbeddedChannel whose socket can be made to stop taking bytes, like a full send buffer,
+     * or to be found closed before the pipeline hears of it.
+     */
     private static final class StuckChannel extends EmbeddedChannel {
         boolean stuck;
+        boolean dead;
 
         StuckChannel(io.netty.channel.ChannelHandler... handlers) {
             super(handlers);
@@ -419,6 +423,30 @@ class PeerConnectionTest {
                 super.doWrite(in);
             }
         }
+
+        @Override
+        public boolean isActive() {
+            return !dead && super.isActive();
+        }
+    }
+
+    @Test
+    void shouldReportAConnectionReplacingOneThatIsClosingAsNoNewsToTheListener() {
+        TransportConfig c = transport.config();
+        StuckChannel old = new StuckChannel(new FrameDecoder(c.maxFrameBytes(), c.frameTimeout().toNanos(), clock::get),
+            FrameEncoder.INSTANCE, new EnvelopeDecoder(), new PeerConnection(transport, false, null));
+        channels.add(old);
+        feed(old, clientProofFor(old, OTHER, SECRET));
+        // The old connection's socket is closed, but its pipeline has not processed that yet ...
+        old.dead = true;
+        // ... when the peer's new connection completes its handshake.
+        EmbeddedChannel fresh = establishedServer(OTHER);
+        old.dead = false;
+        old.close();
+        assertThat(events.all()).extracting(Events.Event::kind).containsExactly(Events.Kind.CONNECTED);
+        fresh.close();
+        assertThat(events.all()).extracting(Events.Event::kind)
+            .containsExactly(Events.Kind.CONNECTED, Events.Kind.DISCONNECTED);
     }
 
     @Test
