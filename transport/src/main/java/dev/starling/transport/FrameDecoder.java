@@ -28,7 +28,10 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
     private final long frameTimeoutNs;
     private final LongSupplier nanoClock;
-    private long partialSinceNs = -1;
+    /** When the first byte of the incomplete frame arrived; meaningful only while {@link #partial}. */
+    private long partialSinceNs;
+    /** A frame has started but not completed (a flag: nano clock values may be negative). */
+    private boolean partial;
 
     FrameDecoder(int maxFrameBytes, long frameTimeoutNs, LongSupplier nanoClock) {
         super(maxFrameBytes + LENGTH_BYTES, 0, LENGTH_BYTES, 0, LENGTH_BYTES, true);
@@ -40,15 +43,16 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
     protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
         Object frame = super.decode(ctx, in);
         if (frame != null) {
-            partialSinceNs = -1;
+            partial = false;
             return frame;
         }
         if (!in.isReadable()) {
-            partialSinceNs = -1;
+            partial = false;
             return null;
         }
         long now = nanoClock.getAsLong();
-        if (partialSinceNs < 0) {
+        if (!partial) {
+            partial = true;
             partialSinceNs = now;
         } else if (now - partialSinceNs > frameTimeoutNs) {
             in.skipBytes(in.readableBytes());

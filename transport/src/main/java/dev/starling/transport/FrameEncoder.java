@@ -16,8 +16,9 @@ import java.util.List;
  * Writes frames. Control frames ({@link FrameProto}) go through this handler; batches are encoded
  * by {@link #encodeBatch} straight into one buffer (no intermediate protobuf objects, no copy of
  * the payloads into ByteStrings) and written as a {@link ByteBuf}, which this handler passes through.
- * The batch bytes are exactly what the generated parser reads as
- * {@code FrameProto{batch: BatchProto{version, sender, messages}}}.
+ * The batch bytes are exactly what the generated code writes for
+ * {@code FrameProto{batch: BatchProto{version, sender, messages}}} (so the sender's and the
+ * receiver's byte counters agree).
  */
 @ChannelHandler.Sharable
 final class FrameEncoder extends MessageToByteEncoder<FrameProto> {
@@ -47,9 +48,13 @@ final class FrameEncoder extends MessageToByteEncoder<FrameProto> {
         return 1 + CodedOutputStream.computeUInt32SizeNoTag(body) + body;
     }
 
+    /** Like the generated code, an empty payload (the proto3 default) is not written at all. */
     private static int messageBodySize(int type, int payloadLength) {
-        return 1 + CodedOutputStream.computeUInt32SizeNoTag(type)
-            + 1 + CodedOutputStream.computeUInt32SizeNoTag(payloadLength) + payloadLength;
+        int size = 1 + CodedOutputStream.computeUInt32SizeNoTag(type);
+        if (payloadLength > 0) {
+            size += 1 + CodedOutputStream.computeUInt32SizeNoTag(payloadLength) + payloadLength;
+        }
+        return size;
     }
 
     /** Encodes a length-prefixed batch frame of {@code messages[from, to)}. */
@@ -74,7 +79,9 @@ final class FrameEncoder extends MessageToByteEncoder<FrameProto> {
                 out.writeTag(3, WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 out.writeUInt32NoTag(messageBodySize(m.type(), m.payload().length));
                 out.writeUInt32(1, m.type());
-                out.writeByteArray(2, m.payload());
+                if (m.payload().length > 0) {
+                    out.writeByteArray(2, m.payload());
+                }
             }
             out.flush();
             buf.writerIndex(buf.writerIndex() + frameBody);

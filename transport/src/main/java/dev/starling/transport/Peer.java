@@ -6,14 +6,17 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jctools.queues.MpscArrayQueue;
 
 /**
  * One remote replica: its bounded outbound queue, its current authenticated channel (at most one),
- * and its reconnect state. Any thread may {@link #offer}; draining runs on the channel's event loop.
+ * and its reconnect state. Any thread may {@link #offer}; draining runs on the channel's event loop,
+ * one drain at a time (see {@link #scheduleDrain}).
  *
  * <p>Memory is bounded by the queue's message count and a byte budget: when either is exhausted
  * the message is dropped, counted, and the peer marked behind (reported once), never blocking the
@@ -25,6 +28,9 @@ final class Peer {
     final PeerStats stats = new PeerStats(this);
     private final Transport transport;
     private final MpscArrayQueue<Outgoing> queue;
+    /** Messages taken or reserved in the queue (its capacity is rounded up to a power of two). */
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final int maxQueuedMessages;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long maxQueuedBytes;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -38,6 +44,8 @@ final class Peer {
     private PeerConnection connection;
     private InetSocketAddress address;
     private boolean connecting;
+    /** The listener was told this peer is connected, and not yet that it disconnected. */
+    private boolean announced;
     private boolean forgotten;
     private int reconnectAttempt;
     private ScheduledFuture<?> reconnectTask;
@@ -46,13 +54,16 @@ final class Peer {
         this.id = id;
         this.transport = transport;
         this.queue = new MpscArrayQueue<>(config.outboundQueueMessages());
+        this.maxQueuedMessages = config.outboundQueueMessages();
         this.maxQueuedBytes = config.outboundQueueBytes();
     }
 
     SendResult offer(Outgoing message) {
         long size = message.payload().length;
+        int count = queuedMessages.incrementAndGet();
         long after = queuedBytes.addAndGet(size);
-        if (after > maxQueuedBytes || !queue.offer(message)) {
+        if (count > maxQueuedMessages || after > maxQueuedBytes || !queue.offer(message)) {
+            queuedMessages.decrementAndGet();
             queuedBytes.addAndGet(-size);
             stats.drops.increment();
             if (behind.compareAndSet(false, true)) {
@@ -64,20 +75,53 @@ final class Peer {
         return SendResult.QUEUED;
     }
 
-    /** Asks the channel's event loop to drain the queue (once, however many callers ask). */
+    /**
+     * Asks the channel's event loop to drain the queue (once, however many callers ask).
+     *
+     * <p>{@code drainScheduled} is the queue's consumer token: the queue has a single consumer, and
+     * only its holder polls it. It is taken here and released at the end of {@link #runDrain}, so
+     * two drains never run at once even when the connection moves to another event loop.
+     */
     void scheduleDrain() {
         Channel ch = currentChannel();
         if (ch != null && drainScheduled.compareAndSet(false, true)) {
-            ch.eventLoop().execute(drainTask);
+            execute(ch, drainTask);
+        }
+    }
+
+    private void execute(Channel ch, Runnable task) {
+        try {
+            ch.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            drainScheduled.set(false); // the transport is shutting down
         }
     }
 
     private void runDrain() {
-        drainScheduled.set(false);
         Channel ch = currentChannel();
-        if (ch == null || !ch.isActive()) {
+        if (ch != null && !ch.eventLoop().inEventLoop()) {
+            // The connection changed to one on another event loop: drain there, still holding the token.
+            execute(ch, drainTask);
             return;
         }
+        try {
+            if (isForgotten()) {
+                clearQueue();
+            } else if (ch != null && ch.isActive()) {
+                drainTo(ch);
+            }
+        } finally {
+            batch.clear(); // empty unless encoding failed: never resend a stale batch
+            drainScheduled.set(false);
+        }
+        // Offers made while the token was held did not schedule a drain: look again.
+        Channel now = currentChannel();
+        if (now != null && now.isActive() && now.isWritable() && !queue.isEmpty()) {
+            scheduleDrain();
+        }
+    }
+
+    private void drainTo(Channel ch) {
         TransportConfig config = transport.config();
         int maxBytes = config.maxBatchBytes();
         int maxMessages = config.maxBatchMessages();
@@ -104,6 +148,7 @@ final class Peer {
             // Once per frame rather than once per message: the counter is shared with every sender.
             // Releasing a frame's bytes a little later only makes the bound stricter meanwhile.
             queuedBytes.addAndGet(-payloadBytes);
+            queuedMessages.addAndGet(-batch.size());
             ByteBuf frame = FrameEncoder.encodeBatch(ch.alloc(), version, sender, batch);
             stats.bytesOut.add(frame.readableBytes());
             stats.messagesOut.add(batch.size());
@@ -159,11 +204,14 @@ final class Peer {
     /**
      * Offers an authenticated connection. At most one is kept per pair of peers: when two exist
      * (both sides connected at once), both sides keep the one opened by the smaller replica id,
-     * and for two opened by the same side, the newer one. Returns the connection to close, if any.
+     * and for two opened by the same side, the newer one.
+     *
+     * @return the connection to close, if any (the candidate itself when it loses), and whether
+     *     the peer is newly connected for the listener (no connection was reported and still is)
      */
-    synchronized PeerConnection adopt(PeerConnection candidate) {
+    synchronized Adoption adopt(PeerConnection candidate) {
         if (forgotten) {
-            return candidate;
+            return new Adoption(candidate, false);
         }
         PeerConnection loser = null;
         if (connection != null && connection.channel().isActive()) {
@@ -171,10 +219,14 @@ final class Peer {
             long offered = candidate.clientReplica().value();
             int cmp = Long.compareUnsigned(offered, current);
             if (cmp > 0) {
-                return candidate;
+                return new Adoption(candidate, false);
             }
             loser = connection;
         }
+        // A current connection that is closing but not yet released is replaced too: its release
+        // will find it is not current and report nothing, so neither is anything reported here.
+        boolean news = !announced;
+        announced = true;
         connection = candidate;
         channel = candidate.channel();
         connecting = false;
@@ -183,14 +235,19 @@ final class Peer {
             reconnectTask.cancel(false);
             reconnectTask = null;
         }
-        return loser;
+        return new Adoption(loser, news);
     }
 
-    /** Forgets the connection if it is the current one; returns whether it was. */
+    /** What {@link #adopt} decided. */
+    record Adoption(PeerConnection loser, boolean connected) {
+    }
+
+    /** Forgets the connection if it is the current one; returns whether it was (then report it closed). */
     synchronized boolean release(PeerConnection closed) {
         if (connection == closed) {
             connection = null;
             channel = null;
+            announced = false;
             return true;
         }
         return false;
@@ -206,8 +263,21 @@ final class Peer {
         if (channel != null) {
             channel.close();
         }
+        // Only the token holder may poll: clear now if no drain holds it, else that drain clears.
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                clearQueue();
+            } finally {
+                drainScheduled.set(false);
+            }
+        }
+    }
+
+    /** Drops everything queued; only by the holder of the consumer token. */
+    private void clearQueue() {
         Outgoing m;
         while ((m = queue.poll()) != null) {
+            queuedMessages.decrementAndGet();
             queuedBytes.addAndGet(-m.payload().length);
         }
     }
@@ -238,6 +308,11 @@ final class Peer {
             reconnectTask.cancel(false);
         }
         reconnectTask = task;
+    }
+
+    /** The scheduled reconnect has started: it is not pending any more. */
+    synchronized void reconnectStarted() {
+        reconnectTask = null;
     }
 
     synchronized boolean reconnectPending() {

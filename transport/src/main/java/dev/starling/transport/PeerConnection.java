@@ -338,10 +338,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             IdleState idle = ((IdleStateEvent) evt).state();
-            if (idle == IdleState.WRITER_IDLE && state == State.ESTABLISHED) {
+            if (idle == IdleState.WRITER_IDLE && state == State.ESTABLISHED && ctx.channel().isWritable()) {
+                // (Not writable: the peer is not reading what is already queued, a ping would only pile up.)
                 ctx.writeAndFlush(FrameProto.newBuilder()
                     .setPing(PingProto.newBuilder().setSentAtMs(System.currentTimeMillis())).build());
-            } else if (idle == IdleState.READER_IDLE) {
+            } else if (idle == IdleState.READER_IDLE && state == State.ESTABLISHED && pending.isEmpty()) {
+                // Before the handshake, the handshake timer decides (and counts it as a failed
+                // handshake); while reading is paused for the consumer, the silence is our own.
                 fail(ctx, CloseReason.DEAD_PEER, "nothing received for " + config.deadPeerTimeout().toMillis() + " ms");
             }
             return;

@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.jctools.queues.MpscArrayQueue;
@@ -44,9 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline per connection (inbound top to bottom):
  * <pre>
  *   [SslHandler]        optional TLS / mTLS
+ *   IdleStateHandler    heartbeat when idle, dead-peer timeout (any bytes read count as life)
  *   FrameDecoder        4-byte length prefix, max frame size (fail-fast), frame timeout
  *   FrameEncoder        (outbound) control frames; batches are pre-encoded buffers
- *   IdleStateHandler    heartbeat when idle, dead-peer timeout
  *   EnvelopeDecoder     frame bytes -> FrameProto (bounded recursion)
  *   PeerConnection      handshake, then messages -> inbound queue
  * </pre>
@@ -61,6 +62,8 @@ public final class Transport implements AutoCloseable {
     private final HandshakeAuth auth;
     private final ConcurrentHashMap<ReplicaId, Peer> peers = new ConcurrentHashMap<>();
     private final MpscArrayQueue<InboundMessage> inbound;
+    /** Messages taken or reserved in the inbound queue (its capacity is rounded up to a power of two). */
+    private final AtomicInteger inboundMessages = new AtomicInteger();
     private final AtomicLong inboundBytes = new AtomicLong();
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> serverChannelType;
@@ -106,6 +109,10 @@ public final class Transport implements AutoCloseable {
         serverChannel = bind.channel();
         running = true;
         LOG.info("data plane listening on {}", serverChannel.localAddress());
+        // Peers given to connect() before start() were only remembered: dial them now.
+        for (Peer p : peers.values()) {
+            attemptConnect(p);
+        }
     }
 
     /** The bound address (after {@link #start()}). */
@@ -184,6 +191,7 @@ public final class Transport implements AutoCloseable {
         try {
             while (n < limit && (m = inbound.poll()) != null) {
                 bytes += m.payload().length;
+                inboundMessages.decrementAndGet();
                 n++;
                 handler.onMessage(m.sender(), m.type(), m.payload());
             }
@@ -230,7 +238,10 @@ public final class Transport implements AutoCloseable {
 
     boolean offerInbound(InboundMessage m) {
         long size = m.payload().length;
-        if (inboundBytes.addAndGet(size) > config.inboundQueueBytes() || !inbound.offer(m)) {
+        int count = inboundMessages.incrementAndGet();
+        long bytes = inboundBytes.addAndGet(size);
+        if (count > config.inboundQueueMessages() || bytes > config.inboundQueueBytes() || !inbound.offer(m)) {
+            inboundMessages.decrementAndGet();
             inboundBytes.addAndGet(-size);
             return false;
         }
@@ -247,14 +258,16 @@ public final class Transport implements AutoCloseable {
     /** A connection finished its handshake; returns the peer it now serves, or null if it lost to a duplicate. */
     Peer established(PeerConnection connection) {
         Peer p = peers.computeIfAbsent(connection.peerId(), id -> new Peer(id, this, config));
-        PeerConnection loser = p.adopt(connection);
+        Peer.Adoption adoption = p.adopt(connection);
+        PeerConnection loser = adoption.loser();
         if (loser == connection) {
             connection.closeAsDuplicate();
             return null;
         }
         if (loser != null) {
             loser.closeAsDuplicate();
-        } else {
+        }
+        if (adoption.connected()) {
             listener.onConnected(p.id);
         }
         p.scheduleDrain();
@@ -263,6 +276,10 @@ public final class Transport implements AutoCloseable {
 
     /** A connection closed (in any state). */
     void connectionClosed(PeerConnection connection, boolean wasEstablished, String reason) {
+        if (!wasEstablished && !connection.isClient()) {
+            // An inbound connection that never authenticated: its replica id was only claimed.
+            return;
+        }
         ReplicaId id = connection.remotePeer();
         Peer p = id == null ? null : peers.get(id);
         if (p == null) {
@@ -299,15 +316,24 @@ public final class Transport implements AutoCloseable {
     }
 
     private void scheduleReconnect(Peer p) {
-        if (!running || p.isForgotten() || p.address() == null || p.isConnected() || p.reconnectPending()) {
+        if (!running) {
             return;
         }
-        long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(), config.reconnectMaxBackoff().toMillis(),
-            ThreadLocalRandom.current().nextDouble());
-        p.reconnectTask(group.next().schedule(() -> {
-            p.stats.reconnects.increment();
-            attemptConnect(p);
-        }, delayMs, TimeUnit.MILLISECONDS));
+        // Under the peer's lock, so that the task cannot mark itself started before it is stored.
+        synchronized (p) {
+            if (p.isForgotten() || p.address() == null || p.isConnected() || p.reconnectPending()) {
+                return;
+            }
+            long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(),
+                config.reconnectMaxBackoff().toMillis(), ThreadLocalRandom.current().nextDouble());
+            p.reconnectTask(group.next().schedule(() -> {
+                // No longer pending: if the attempt fails, even before this task ends (a refused
+                // connection can fail on another event loop at once), the next one is scheduled.
+                p.reconnectStarted();
+                p.stats.reconnects.increment();
+                attemptConnect(p);
+            }, delayMs, TimeUnit.MILLISECONDS));
+        }
     }
 
     private ChannelInitializer<SocketChannel> initializer(boolean client, ReplicaId expectedPeer) {
@@ -322,11 +348,14 @@ public final class Transport implements AutoCloseable {
                 } else if (!client && serverSsl != null) {
                     p.addLast("tls", serverSsl.newHandler(ch.alloc()));
                 }
+                // Before the frame decoder: a peer whose frame is still arriving is alive (the
+                // frame timeout bounds how long one frame may take), and the idle events still
+                // reach the connection handler, which owns the decision.
+                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toNanos(),
+                    config.heartbeatInterval().toNanos(), 0, TimeUnit.NANOSECONDS));
                 p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes(), config.frameTimeout().toNanos(),
                     System::nanoTime));
                 p.addLast("frame-encoder", FrameEncoder.INSTANCE);
-                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toMillis(),
-                    config.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
                 p.addLast("envelope-decoder", new EnvelopeDecoder());
                 p.addLast("peer", new PeerConnection(Transport.this, client, expectedPeer));
             }

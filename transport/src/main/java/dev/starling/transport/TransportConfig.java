@@ -371,6 +371,7 @@ public final class TransportConfig {
             requirePositive(heartbeatInterval, "heartbeatInterval");
             requirePositive(deadPeerTimeout, "deadPeerTimeout");
             requirePositive(reconnectMinBackoff, "reconnectMinBackoff");
+            requirePositive(reconnectMaxBackoff, "reconnectMaxBackoff");
             if (deadPeerTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
                 throw new IllegalArgumentException("deadPeerTimeout must be at least two heartbeat intervals");
             }
