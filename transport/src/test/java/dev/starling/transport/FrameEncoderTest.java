@@ -115,8 +115,9 @@ class FrameEncoderTest {
         }
         stream.release();
         List<Outgoing> received = new ArrayList<>();
-        FrameProto f;
-        while ((f = ch.readInbound()) != null) {
+        Object out;
+        while ((out = ch.readInbound()) != null) {
+            FrameProto f = Frames.asFrame(out);
             for (MessageProto m : f.getBatch().getMessagesList()) {
                 received.add(new Outgoing(m.getType(), m.getPayload().toByteArray()));
             }

@@ -126,4 +126,18 @@ final class Frames {
         }
         return n;
     }
+    /** What the envelope decoder emitted, as a FrameProto: batches come out as {@link DecodedBatch}. */
+    static dev.starling.transport.proto.v1.FrameProto asFrame(Object decoded) {
+        if (!(decoded instanceof DecodedBatch)) {
+            return (dev.starling.transport.proto.v1.FrameProto) decoded;
+        }
+        DecodedBatch d = (DecodedBatch) decoded;
+        dev.starling.transport.proto.v1.BatchProto.Builder b = dev.starling.transport.proto.v1.BatchProto.newBuilder()
+            .setVersion(d.version).setSender(d.sender);
+        for (int i = 0; i < d.count; i++) {
+            b.addMessages(dev.starling.transport.proto.v1.MessageProto.newBuilder().setType(d.types[i])
+                .setPayload(com.google.protobuf.ByteString.copyFrom(d.payloads[i])));
+        }
+        return dev.starling.transport.proto.v1.FrameProto.newBuilder().setBatch(b).build();
+    }
 }
