@@ -18,14 +18,15 @@ public enum SyncPolicy {
 
     /**
      * The default. Commits are not fsynced; {@link Store#syncIfDue(long)} fsyncs at most once per
-     * {@link StoreConfig#syncInterval()}. A power loss loses at most the commits of the last
-     * interval; the environment stays consistent as long as the file system keeps write order.
+     * {@link StoreConfig#syncInterval()}. A power loss loses the commits of the last interval, and
+     * if it strikes within that window on a file system that reorders writes, it may leave the data
+     * file unreadable (LMDB's {@code MDB_NOSYNC}); the node is then refilled by its peers.
      */
     INTERVAL,
 
     /**
      * Never fsynced until {@link Store#close()}. A power loss may lose everything since the last
-     * close. For tests and throwaway nodes.
+     * close, or the file's integrity. For tests and throwaway nodes.
      */
     NONE;
 
