@@ -1,7 +1,11 @@
 package dev.starling.node.store;
 
 import dev.starling.crdt.ReplicaId;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The on-disk layout of a data directory: file and database names, meta keys and the encoding of
@@ -45,6 +49,9 @@ final class StoreLayout {
     static final byte[] META_DELTA_LOG = utf8(STORE_PREFIX + "delta-log");
     static final byte[] ACK_PREFIX_BYTES = utf8(ACK_PREFIX);
 
+    private static final VarHandle U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
     private StoreLayout() {
     }
 
@@ -66,15 +73,7 @@ final class StoreLayout {
     }
 
     static boolean startsWith(byte[] key, byte[] prefix) {
-        if (key.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (key[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     static byte[] utf8(String s) {
@@ -99,10 +98,7 @@ final class StoreLayout {
     }
 
     static void putU64(byte[] b, int offset, long v) {
-        for (int i = 7; i >= 0; i--) {
-            b[offset + i] = (byte) v;
-            v >>>= 8;
-        }
+        U64.set(b, offset, v);
     }
 
     static long u64(byte[] b) {
@@ -113,21 +109,19 @@ final class StoreLayout {
         if (b.length < offset + Long.BYTES) {
             throw new StoreException("corrupt store: expected 8 bytes at offset " + offset + ", value has " + b.length);
         }
-        long v = 0;
-        for (int i = 0; i < Long.BYTES; i++) {
-            v = (v << 8) | (b[offset + i] & 0xFF);
-        }
-        return v;
+        return (long) U64.get(b, offset);
     }
 
     static byte[] u32(int v) {
-        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        byte[] b = new byte[Integer.BYTES];
+        U32.set(b, 0, v);
+        return b;
     }
 
     static int u32(byte[] b) {
         if (b.length != Integer.BYTES) {
             throw new StoreException("corrupt store: expected 4 bytes, value has " + b.length);
         }
-        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+        return (int) U32.get(b, 0);
     }
 }
