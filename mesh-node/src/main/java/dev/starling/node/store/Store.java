@@ -1,0 +1,577 @@
+package dev.starling.node.store;
+
+import static dev.starling.node.store.StoreLayout.u64;
+
+import dev.starling.crdt.Hlc;
+import dev.starling.crdt.ReplicaId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.CopyFlags;
+import org.lmdbjava.Cursor;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.EnvInfo;
+import org.lmdbjava.GetOp;
+import org.lmdbjava.LmdbException;
+import org.lmdbjava.PutFlags;
+import org.lmdbjava.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable store of a node: one LMDB environment [1] in one data directory, with three named
+ * databases, {@code objects}, {@code meta} and {@code deltas} (layout in {@link StoreLayout} and
+ * docs/storage.md).
+ *
+ * <p><b>One writer.</b> A store belongs to the node's single writer thread (the replica agent):
+ * every method, reads included, must be called by that thread, or by one thread at a time with a
+ * happens-before edge between them. Readers of other threads read the immutable values the agent
+ * publishes, never the store. Nothing here locks.
+ *
+ * <p><b>Group commit.</b> The agent collects the writes of one duty-cycle batch in a {@link Batch}
+ * and commits it in one write transaction. LMDB is copy-on-write with two meta pages, so a commit
+ * is atomic: after a crash at any point the directory holds exactly the batches whose commit
+ * completed, in order. When the commit reaches the disk depends on the {@link SyncPolicy}.
+ *
+ * <p><b>Restart.</b> Opening maps the data file and reads a handful of meta keys (replica id,
+ * delta-log bounds); objects, acks and deltas are read on demand from the map. Nothing is replayed.
+ *
+ * <p><b>Buffers.</b> The store uses lmdbjava's {@code byte[]} proxy: keys and values are copied
+ * between the Java heap and LMDB, which needs no {@code --add-opens} on Java 17 and leaves no
+ * buffer pointing into the map when the map is grown and remapped. Values handed out are the
+ * caller's to keep.
+ *
+ * <p>[1] H. Chu, "MDB: A Memory-Mapped Database and Backend for OpenLDAP", LDAPCon 2011;
+ * http://www.lmdb.tech/doc/
+ */
+public final class Store implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+
+    /** Unix permissions of LMDB's files: owner only. */
+    private static final int FILE_MODE = 0600;
+
+    private final Path dir;
+    private final StoreConfig config;
+    private final DirectoryLock lock;
+    private final Env<byte[]> env;
+    private final Dbi<byte[]> objects;
+    private final Dbi<byte[]> meta;
+    private final Dbi<byte[]> deltas;
+    private final ReplicaId replicaId;
+    private final int maxKeyBytes;
+    private final int pageSizeBytes;
+    private final DeltaLog log = new DeltaLog();
+    private final DeltaLog scratch = new DeltaLog();
+
+    private long lastCommitId;
+    private long durableCommitId;
+    private long lastSyncNs;
+    private boolean syncedOnce;
+    private int openReads;
+    private boolean closed;
+
+    private Store(Path dir, StoreConfig config, DirectoryLock lock, Env<byte[]> env, Random random) {
+        this.dir = dir;
+        this.config = config;
+        this.lock = lock;
+        this.env = env;
+        this.maxKeyBytes = env.getMaxKeySize();
+        this.pageSizeBytes = env.stat().pageSize;
+        boolean created;
+        try (Txn<byte[]> txn = env.txnWrite()) {
+            objects = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_OBJECTS), null, false, DbiFlags.MDB_CREATE);
+            meta = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_META), null, false, DbiFlags.MDB_CREATE);
+            deltas = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_DELTAS), null, false, DbiFlags.MDB_CREATE);
+            byte[] format = meta.get(txn, StoreLayout.META_FORMAT);
+            byte[] id = meta.get(txn, StoreLayout.META_REPLICA_ID);
+            created = id == null;
+            if (format != null && StoreLayout.u32(format) != StoreLayout.FORMAT_VERSION) {
+                throw new StoreException("data directory " + dir + " has store format " + StoreLayout.u32(format)
+                        + ", this version reads format " + StoreLayout.FORMAT_VERSION);
+            }
+            if (created) {
+                replicaId = ReplicaId.random(random);
+                meta.put(txn, StoreLayout.META_FORMAT, StoreLayout.u32(StoreLayout.FORMAT_VERSION));
+                meta.put(txn, StoreLayout.META_REPLICA_ID, u64(replicaId.value()));
+            } else {
+                replicaId = new ReplicaId(u64(id));
+            }
+            readDeltaLog(txn);
+            txn.commit();
+        }
+        if (created) {
+            // The id names this replica to its peers from now on: make it durable whatever the policy.
+            env.sync(true);
+        }
+        growMapIfNearlyFull();
+    }
+
+    /** Opens (creating if needed) the store in {@code dir}; a new directory gets a random replica id. */
+    public static Store open(Path dir, StoreConfig config) {
+        return open(dir, config, new SecureRandom());
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dir}, drawing a new directory's replica id from
+     * {@code random}.
+     *
+     * @throws StoreLockedException if the directory is open already, here or in another process
+     * @throws StoreException if it cannot be opened (the message says why)
+     */
+    public static Store open(Path dir, StoreConfig config, Random random) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
+        }
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        Env<byte[]> env = null;
+        try {
+            EnvFlags[] flags = config.syncPolicy() == SyncPolicy.ALWAYS
+                    ? new EnvFlags[] {EnvFlags.MDB_NOTLS}
+                    : new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
+            env = Env.create(ByteArrayProxy.PROXY_BA)
+                    .setMapSize(config.mapSizeBytes())
+                    .setMaxDbs(StoreLayout.MAX_DBS)
+                    .open(dir.toFile(), FILE_MODE, flags);
+            Store store = new Store(dir, config, lock, env, random);
+            LOG.info("opened store {}: replica {}, {} objects, deltas {}..{}, {} bytes used of a {} byte map",
+                    dir, store.replicaId, store.objectCount(), store.log.firstSeq, store.log.lastSeq,
+                    store.sizeBytes(), store.mapSizeBytes());
+            return store;
+        } catch (RuntimeException e) {
+            if (env != null) {
+                env.close();
+            }
+            try {
+                lock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof LmdbException) {
+                throw new StoreException("cannot open store in " + dir + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** A new, empty batch of writes. */
+    public Batch batch() {
+        checkOpen();
+        return new Batch(this, log.lastSeq);
+    }
+
+    /** This directory's replica id, created on its first open and the same ever after. */
+    public ReplicaId replicaId() {
+        return replicaId;
+    }
+
+    public Path dataDir() {
+        return dir;
+    }
+
+    public StoreConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** The stored state of object {@code name}, or null. */
+    public byte[] object(String name) {
+        return get(objects, keyBytes("object name", name));
+    }
+
+    /** Calls {@code action} with every object's name and state, in the order of their UTF-8 bytes. */
+    public void forEachObject(BiConsumer<String, byte[]> action) {
+        Objects.requireNonNull(action, "action");
+        checkOpen();
+        openReads++;
+        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = objects.openCursor(txn)) {
+            for (boolean more = c.first(); more; more = c.next()) {
+                action.accept(StoreLayout.string(c.key()), c.val());
+            }
+        } finally {
+            openReads--;
+        }
+    }
+
+    /** Number of stored objects. */
+    public long objectCount() {
+        checkOpen();
+        try (Txn<byte[]> txn = env.txnRead()) {
+            return objects.stat(txn).entries;
+        }
+    }
+
+    /** The meta entry {@code key} (free-form or the store's own), or null. */
+    public byte[] meta(String key) {
+        return get(meta, keyBytes("meta key", key));
+    }
+
+    /** The clock's high-water mark as last stored, with this replica's id, or null if none was. */
+    public Hlc hlcHighWaterMark() {
+        byte[] v = get(meta, StoreLayout.META_HLC);
+        if (v == null) {
+            return null;
+        }
+        long packed = u64(v);
+        return new Hlc(packed >>> 16, (int) (packed & Hlc.MAX_LOGICAL), replicaId);
+    }
+
+    /** The highest delta sequence {@code peer} has acknowledged, or 0 if none is stored. */
+    public long ack(ReplicaId peer) {
+        byte[] v = get(meta, StoreLayout.ackKey(Objects.requireNonNull(peer, "peer")));
+        return v == null ? 0 : u64(v);
+    }
+
+    /** Every stored ack position, by peer, in replica-id order. */
+    public Map<ReplicaId, Long> acks() {
+        checkOpen();
+        Map<ReplicaId, Long> acks = new TreeMap<>();
+        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = meta.openCursor(txn)) {
+            for (boolean more = c.get(StoreLayout.ACK_PREFIX_BYTES, GetOp.MDB_SET_RANGE); more; more = c.next()) {
+                byte[] key = c.key();
+                if (!StoreLayout.startsWith(key, StoreLayout.ACK_PREFIX_BYTES)) {
+                    break;
+                }
+                ReplicaId peer = StoreLayout.peerOfAckKey(key);
+                if (peer != null) {
+                    acks.put(peer, u64(c.val()));
+                }
+            }
+        }
+        return Collections.unmodifiableMap(acks);
+    }
+
+    /** Receives deltas from {@link #forEachDelta}; returns false to stop. */
+    @FunctionalInterface
+    public interface DeltaVisitor {
+        boolean visit(long seq, byte[] delta);
+    }
+
+    /**
+     * Calls {@code visitor} with every delta whose sequence is at least {@code fromSeq}, in sequence
+     * order, until it returns false. Returns the number of deltas visited.
+     */
+    public long forEachDelta(long fromSeq, DeltaVisitor visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        checkOpen();
+        long visited = 0;
+        openReads++;
+        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = deltas.openCursor(txn)) {
+            for (boolean more = c.get(u64(Math.max(0, fromSeq)), GetOp.MDB_SET_RANGE); more; more = c.next()) {
+                visited++;
+                if (!visitor.visit(u64(c.key()), c.val())) {
+                    break;
+                }
+            }
+        } finally {
+            openReads--;
+        }
+        return visited;
+    }
+
+    /** Sequence of the oldest delta in the log, or 0 if the log is empty. */
+    public long firstDeltaSeq() {
+        return log.firstSeq;
+    }
+
+    /** Sequence of the last delta ever appended (even if since trimmed), or 0 if none was. */
+    public long lastDeltaSeq() {
+        return log.lastSeq;
+    }
+
+    /** Number of deltas in the log. */
+    public long deltaCount() {
+        return log.count;
+    }
+
+    /** Bytes of delta payloads in the log. */
+    public long deltaBytes() {
+        return log.bytes;
+    }
+
+    /** Bytes of the environment in use: pages up to the last one written, free pages included. */
+    public long sizeBytes() {
+        checkOpen();
+        return (env.info().lastPageNumber + 1) * pageSizeBytes;
+    }
+
+    /** Current size of the memory map, the most the environment can hold before it is grown. */
+    public long mapSizeBytes() {
+        checkOpen();
+        return env.info().mapSize;
+    }
+
+    // ---------------------------------------------------------------- durability
+
+    /** Id of the last successful commit since open (0 before the first). */
+    public long lastCommitId() {
+        return lastCommitId;
+    }
+
+    /**
+     * Id of the last commit that is durable as far as the sync policy promises: with ALWAYS every
+     * commit once it returns, with INTERVAL the commits up to the last fsync, with NONE every commit
+     * (NONE promises nothing). A node acknowledges a {@code local} write once its commit is durable.
+     */
+    public long durableCommitId() {
+        return durableCommitId;
+    }
+
+    /**
+     * With {@link SyncPolicy#INTERVAL}: fsyncs if a commit is waiting and the last fsync was at least
+     * {@link StoreConfig#syncInterval()} before {@code nowNs}. Called by the agent every duty cycle
+     * with its own clock ({@link System#nanoTime()} in production). Returns whether it synced; with
+     * the other policies it never does.
+     */
+    public boolean syncIfDue(long nowNs) {
+        checkOpen();
+        if (config.syncPolicy() != SyncPolicy.INTERVAL || durableCommitId == lastCommitId) {
+            return false;
+        }
+        if (syncedOnce && nowNs - lastSyncNs < config.syncIntervalNs()) {
+            return false;
+        }
+        sync();
+        lastSyncNs = nowNs;
+        syncedOnce = true;
+        return true;
+    }
+
+    /** Fsyncs every commit now, whatever the policy. */
+    public void sync() {
+        checkOpen();
+        env.sync(true);
+        durableCommitId = lastCommitId;
+    }
+
+    /**
+     * Writes a consistent, compacted copy of the environment into {@code target}, an empty existing
+     * directory (LMDB's {@code mdb_copy -c}). It runs in a read transaction and may be called while
+     * the node runs. The copy carries this directory's replica id: restore it in place of the
+     * original, never beside it, or two replicas would share one id.
+     */
+    public void copyTo(Path target) {
+        checkOpen();
+        try {
+            env.copy(target.toFile(), CopyFlags.MDB_CP_COMPACT);
+        } catch (LmdbException e) {
+            throw new StoreException("cannot copy store to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fsyncs, closes the environment and releases the directory. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            env.sync(true);
+            durableCommitId = lastCommitId;
+        } finally {
+            env.close();
+            try {
+                lock.close();
+            } catch (IOException e) {
+                LOG.warn("cannot release lock of {}", dir, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- commit
+
+    long commit(List<Batch.Op> ops) {
+        checkOpen();
+        if (openReads > 0) {
+            throw new IllegalStateException("commit from inside a forEachObject/forEachDelta callback");
+        }
+        if (ops.isEmpty()) {
+            return lastCommitId;
+        }
+        while (true) {
+            scratch.copyFrom(log);
+            try (Txn<byte[]> txn = env.txnWrite()) {
+                apply(txn, ops, scratch);
+                txn.commit();
+                break;
+            } catch (Env.MapFullException e) {
+                growMap(e, ops.size());
+            } catch (LmdbException e) {
+                throw new StoreException("commit of " + ops.size() + " operations failed: " + e.getMessage(), e);
+            }
+        }
+        log.copyFrom(scratch);
+        lastCommitId++;
+        if (config.syncPolicy() != SyncPolicy.INTERVAL) {
+            durableCommitId = lastCommitId;
+        }
+        return lastCommitId;
+    }
+
+    private void apply(Txn<byte[]> txn, List<Batch.Op> ops, DeltaLog log) {
+        boolean logChanged = false;
+        for (int i = 0, n = ops.size(); i < n; i++) {
+            Batch.Op op = ops.get(i);
+            switch (op.kind()) {
+                case Batch.PUT_OBJECT -> objects.put(txn, op.key(), op.value());
+                case Batch.DELETE_OBJECT -> objects.delete(txn, op.key());
+                case Batch.PUT_META -> meta.put(txn, op.key(), op.value());
+                case Batch.DELETE_META -> meta.delete(txn, op.key());
+                case Batch.APPEND_DELTA -> {
+                    if (op.seq() <= log.lastSeq) {
+                        throw new IllegalArgumentException("delta sequence " + op.seq()
+                                + " must be larger than the last one appended, " + log.lastSeq);
+                    }
+                    deltas.put(txn, u64(op.seq()), op.value(), PutFlags.MDB_APPEND);
+                    log.appended(op.seq(), op.value().length);
+                    logChanged = true;
+                }
+                case Batch.TRIM_DELTAS -> logChanged |= trimDeltas(txn, log, op.seq());
+                default -> throw new IllegalStateException("unknown operation " + op.kind());
+            }
+        }
+        logChanged |= trimDeltas(txn, log, 0);
+        if (logChanged) {
+            meta.put(txn, StoreLayout.META_DELTA_LOG, StoreLayout.u64Pair(log.lastSeq, log.bytes));
+        }
+    }
+
+    /**
+     * Deletes deltas from the oldest end while they are older than {@code beforeSeq} or the log is
+     * over its bounds. Returns whether it deleted any.
+     */
+    private boolean trimDeltas(Txn<byte[]> txn, DeltaLog log, long beforeSeq) {
+        if (log.count == 0
+                || (log.firstSeq >= beforeSeq
+                        && log.count <= config.maxDeltaLogEntries()
+                        && log.bytes <= config.maxDeltaLogBytes())) {
+            return false;
+        }
+        try (Cursor<byte[]> c = deltas.openCursor(txn)) {
+            for (boolean more = c.first(); more; more = c.first()) {
+                long seq = u64(c.key());
+                if (seq >= beforeSeq
+                        && log.count <= config.maxDeltaLogEntries()
+                        && log.bytes <= config.maxDeltaLogBytes()) {
+                    log.firstSeq = seq;
+                    return true;
+                }
+                log.bytes -= c.val().length;
+                log.count--;
+                c.delete();
+            }
+        }
+        log.firstSeq = 0;
+        return true;
+    }
+
+    private void readDeltaLog(Txn<byte[]> txn) {
+        byte[] v = meta.get(txn, StoreLayout.META_DELTA_LOG);
+        log.lastSeq = v == null ? 0 : u64(v, 0);
+        log.bytes = v == null ? 0 : u64(v, Long.BYTES);
+        log.count = deltas.stat(txn).entries;
+        try (Cursor<byte[]> c = deltas.openCursor(txn)) {
+            log.firstSeq = c.first() ? u64(c.key()) : 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- map size
+
+    /**
+     * LMDB cannot grow its map inside a transaction: the commit that hit MDB_MAP_FULL has been
+     * aborted by now, so the map is doubled (up to the maximum) and the caller retries it.
+     */
+    private void growMap(Env.MapFullException cause, int ops) {
+        long current = env.info().mapSize;
+        long max = config.maxMapSizeBytes();
+        if (current >= max) {
+            throw new StoreFullException("store " + dir + " is full: a batch of " + ops
+                    + " operations does not fit in the maximum map size of " + max + " bytes ("
+                    + sizeBytes() + " bytes in use); raise StoreConfig.maxMapSizeBytes or delete data", cause);
+        }
+        long next = current > max / 2 ? max : current * 2;
+        env.setMapSize(next);
+        LOG.info("store {}: map grown from {} to {} bytes", dir, current, next);
+    }
+
+    /**
+     * A data file larger than the configured map opens with a map of exactly its size, so the first
+     * commit would be full: give it room up front, as much again as is in use.
+     */
+    private void growMapIfNearlyFull() {
+        EnvInfo info = env.info();
+        long used = (info.lastPageNumber + 1) * pageSizeBytes;
+        long max = config.maxMapSizeBytes();
+        if (used > info.mapSize / 2 && info.mapSize < max) {
+            long next = used > max / 2 ? max : Math.max(info.mapSize, 2 * used);
+            env.setMapSize(next);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private byte[] get(Dbi<byte[]> dbi, byte[] key) {
+        checkOpen();
+        try (Txn<byte[]> txn = env.txnRead()) {
+            return dbi.get(txn, key);
+        }
+    }
+
+    byte[] keyBytes(String what, String key) {
+        Objects.requireNonNull(key, what);
+        byte[] bytes = StoreLayout.utf8(key);
+        if (bytes.length == 0 || bytes.length > maxKeyBytes) {
+            throw new IllegalArgumentException(
+                    what + " must be 1 to " + maxKeyBytes + " bytes of UTF-8, is " + bytes.length + ": " + key);
+        }
+        return bytes;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("store " + dir + " is closed");
+        }
+    }
+
+    /** Bounds of the delta log; a scratch copy is worked on during a commit and kept if it succeeds. */
+    private static final class DeltaLog {
+        long firstSeq;
+        long lastSeq;
+        long count;
+        long bytes;
+
+        void appended(long seq, int payloadBytes) {
+            if (count == 0) {
+                firstSeq = seq;
+            }
+            lastSeq = seq;
+            count++;
+            bytes += payloadBytes;
+        }
+
+        void copyFrom(DeltaLog other) {
+            firstSeq = other.firstSeq;
+            lastSeq = other.lastSeq;
+            count = other.count;
+            bytes = other.bytes;
+        }
+    }
+}
