@@ -169,8 +169,9 @@ final class Peer {
         return connection == null ? TransportConfig.MAX_PROTOCOL_VERSION : connection.version();
     }
 
+    /** Messages counted against the queue bound: queued, or taken for the frame being built. */
     int queueDepth() {
-        return queue.size();
+        return queuedMessages.get();
     }
 
     long queuedBytes() {
