@@ -169,6 +169,13 @@ final class Peer {
         return connection == null ? TransportConfig.MAX_PROTOCOL_VERSION : connection.version();
     }
 
+    /** Reports the peer behind (once until it drains): messages to it may have been lost. */
+    void markBehind() {
+        if (behind.compareAndSet(false, true)) {
+            transport.listener().onBehind(id);
+        }
+    }
+
     /** Messages counted against the queue bound: queued, or taken for the frame being built. */
     int queueDepth() {
         return queuedMessages.get();

@@ -266,6 +266,9 @@ public final class Transport implements AutoCloseable {
         }
         if (loser != null) {
             loser.closeAsDuplicate();
+            // Messages already written to the replaced connection may never arrive: tell the layer
+            // above, as for an overflowing queue, so that it repairs with anti-entropy.
+            p.markBehind();
         }
         if (adoption.connected()) {
             listener.onConnected(p.id);

@@ -17,8 +17,9 @@ public interface TransportListener {
     }
 
     /**
-     * The outbound queue to {@code peer} overflowed: messages to it are being dropped until it
-     * drains. The layer above should plan an anti-entropy round with it.
+     * Messages to {@code peer} were or are being lost: its outbound queue overflowed (messages are
+     * dropped until it drains), or a connection carrying messages to it was replaced by a duplicate.
+     * The layer above should plan an anti-entropy round with it.
      */
     default void onBehind(ReplicaId peer) {
     }

@@ -758,4 +758,15 @@ class PeerConnectionTest {
         poll();
         assertThat(receivedTexts()).containsExactly("via the new one");
     }
+
+    @Test
+    void shouldReportThePeerBehindWhenTheConnectionInUseIsReplaced() {
+        EmbeddedChannel old = establishedServer(OTHER);
+        assertThat(events.count(Events.Kind.BEHIND, OTHER)).isZero();
+        establishedServer(OTHER);
+        assertThat(sent(old).getGoodbye().getReason()).isEqualTo(CloseReason.DUPLICATE_CONNECTION.name());
+        assertThat(old.isOpen()).isFalse();
+        // What was written to the old connection may be lost: the layer above must repair.
+        assertThat(events.count(Events.Kind.BEHIND, OTHER)).isEqualTo(1);
+    }
 }
