@@ -1,5 +1,7 @@
 package dev.starling.crdt;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,7 +23,7 @@ public record Causal<S extends DotStore<S>>(S store, CausalContext context) {
 
     /** The context made of every dot in {@code store}. */
     public static CausalContext dotsOf(DotStore<?> store) {
-        java.util.List<Dot> dots = new java.util.ArrayList<>();
+        List<Dot> dots = new ArrayList<>();
         store.forEachDot(dots::add);
         return CausalContext.of(dots);
     }

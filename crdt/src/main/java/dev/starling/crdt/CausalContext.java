@@ -86,7 +86,7 @@ public final class CausalContext {
     /** True when the dot was seen. */
     public boolean contains(Dot dot) {
         long r = dot.replica().value();
-        int i = indexOf(vvReplicas, r);
+        int i = SortedReplicas.indexOf(vvReplicas, r);
         if (i >= 0 && dot.counter() <= vvCounters[i]) {
             return true;
         }
@@ -96,7 +96,7 @@ public final class CausalContext {
     /** True when every dot of {@code other} is in this context. */
     public boolean covers(CausalContext other) {
         for (int i = 0; i < other.vvReplicas.length; i++) {
-            int j = indexOf(vvReplicas, other.vvReplicas[i]);
+            int j = SortedReplicas.indexOf(vvReplicas, other.vvReplicas[i]);
             if (j < 0 || vvCounters[j] < other.vvCounters[i]) {
                 return false;
             }
@@ -112,7 +112,7 @@ public final class CausalContext {
     /** The highest counter seen from {@code replica}, or 0. */
     public long max(ReplicaId replica) {
         long r = replica.value();
-        int i = indexOf(vvReplicas, r);
+        int i = SortedReplicas.indexOf(vvReplicas, r);
         long m = i >= 0 ? vvCounters[i] : 0;
         for (int k = cloud.length - 1; k >= 0; k--) {
             Dot d = cloud[k];
@@ -134,7 +134,7 @@ public final class CausalContext {
             return this;
         }
         long r = dot.replica().value();
-        int i = indexOf(vvReplicas, r);
+        int i = SortedReplicas.indexOf(vvReplicas, r);
         boolean noCloudForReplica = !hasCloudDotOf(r);
         if (noCloudForReplica) {
             long base = i >= 0 ? vvCounters[i] : 0;
@@ -145,7 +145,8 @@ public final class CausalContext {
                     return new CausalContext(vvReplicas, counters, cloud);
                 }
                 int at = -(i + 1);
-                return new CausalContext(insert(vvReplicas, at, r), insert(vvCounters, at, 1), cloud);
+                return new CausalContext(SortedReplicas.insert(vvReplicas, at, r),
+                    SortedReplicas.insert(vvCounters, at, 1), cloud);
             }
         }
         Dot[] merged = mergeDots(cloud, new Dot[] {dot});
@@ -301,31 +302,6 @@ public final class CausalContext {
             }
         }
         return false;
-    }
-
-    private static int indexOf(long[] sortedReplicas, long r) {
-        int lo = 0;
-        int hi = sortedReplicas.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Long.compareUnsigned(sortedReplicas[mid], r);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
-    }
-
-    private static long[] insert(long[] a, int at, long v) {
-        long[] r = new long[a.length + 1];
-        System.arraycopy(a, 0, r, 0, at);
-        r[at] = v;
-        System.arraycopy(a, at, r, at + 1, a.length - at);
-        return r;
     }
 
     private static Dot[] mergeDots(Dot[] a, Dot[] b) {

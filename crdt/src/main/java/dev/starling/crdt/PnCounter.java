@@ -108,7 +108,7 @@ public final class PnCounter implements Crdt<PnCounter> {
     /** The delta of adding {@code amount} (negative to decrement) at {@code replica}. */
     public PnCounter updateDelta(ReplicaId replica, long amount) {
         Objects.requireNonNull(replica, "replica");
-        int i = indexOf(replica.value());
+        int i = SortedReplicas.indexOf(replicas, replica.value());
         long p = i >= 0 ? increments[i] : 0;
         long n = i >= 0 ? decrements[i] : 0;
         if (amount >= 0) {
@@ -122,7 +122,7 @@ public final class PnCounter implements Crdt<PnCounter> {
     /** The state after adding {@code amount} at {@code replica}. */
     public PnCounter update(ReplicaId replica, long amount) {
         PnCounter d = updateDelta(replica, amount);
-        int i = indexOf(replica.value());
+        int i = SortedReplicas.indexOf(replicas, replica.value());
         if (i >= 0) {
             long[] ps = increments.clone();
             long[] ns = decrements.clone();
@@ -131,8 +131,8 @@ public final class PnCounter implements Crdt<PnCounter> {
             return new PnCounter(replicas, ps, ns);
         }
         int at = -(i + 1);
-        return new PnCounter(insert(replicas, at, replica.value()), insert(increments, at, d.increments[0]),
-            insert(decrements, at, d.decrements[0]));
+        return new PnCounter(SortedReplicas.insert(replicas, at, replica.value()), SortedReplicas.insert(increments, at, d.increments[0]),
+            SortedReplicas.insert(decrements, at, d.decrements[0]));
     }
 
     @Override
@@ -177,31 +177,6 @@ public final class PnCounter implements Crdt<PnCounter> {
             return this;
         }
         return new PnCounter(Arrays.copyOf(rs, k), Arrays.copyOf(ps, k), Arrays.copyOf(ns, k));
-    }
-
-    private int indexOf(long r) {
-        int lo = 0;
-        int hi = replicas.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Long.compareUnsigned(replicas[mid], r);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
-    }
-
-    private static long[] insert(long[] a, int at, long v) {
-        long[] r = new long[a.length + 1];
-        System.arraycopy(a, 0, r, 0, at);
-        r[at] = v;
-        System.arraycopy(a, at, r, at + 1, a.length - at);
-        return r;
     }
 
     private static long checkedAdd(long total, long amount) {
