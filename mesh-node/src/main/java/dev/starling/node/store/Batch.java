@@ -2,6 +2,7 @@ package dev.starling.node.store;
 
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.ReplicaId;
+import dev.starling.node.replication.StateWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +17,7 @@ import java.util.Objects;
  * commit failed (for example with {@link StoreFullException}) is unchanged and may be committed
  * again; a committed batch may not be reused.
  */
-public final class Batch {
+public final class Batch implements StateWriter {
 
     static final int PUT_OBJECT = 0;
     static final int DELETE_OBJECT = 1;

@@ -1,20 +1,8 @@
 package dev.starling.node.store;
 
-import static dev.starling.node.store.StoreLayout.u64;
-
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.ReplicaId;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Random;
-import java.util.TreeMap;
-import java.util.function.BiConsumer;
+import dev.starling.node.replication.DurableState;
 import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.CopyFlags;
 import org.lmdbjava.Cursor;
@@ -29,6 +17,18 @@ import org.lmdbjava.PutFlags;
 import org.lmdbjava.Txn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import static dev.starling.node.store.StoreLayout.u64;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * The durable store of a node: one LMDB environment [1] in one data directory, with three named
@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * <p>[1] H. Chu, "MDB: A Memory-Mapped Database and Backend for OpenLDAP", LDAPCon 2011;
  * http://www.lmdb.tech/doc/
  */
-public final class Store implements AutoCloseable {
+public final class Store implements AutoCloseable, DurableState {
 
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
 

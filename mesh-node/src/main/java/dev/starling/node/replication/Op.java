@@ -1,0 +1,75 @@
+package dev.starling.node.replication;
+
+import dev.starling.node.Value;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A local operation on one object, as the API hands it to the replica agent. The agent's
+ * {@link Replicator} turns it into a delta with the node's clock and causal context.
+ */
+public sealed interface Op {
+
+    ObjectKey object();
+
+    /** Sets {@code key} of a map to {@code value} (LWW). */
+    record MapPut(String name, String key, Value value) implements Op {
+        public MapPut {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(ObjectKind.MAP, name);
+        }
+    }
+
+    /** Removes {@code key} from a map (an LWW tombstone). */
+    record MapRemove(String name, String key) implements Op {
+        public MapRemove {
+            Objects.requireNonNull(key, "key");
+        }
+
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(ObjectKind.MAP, name);
+        }
+    }
+
+    /** Adds and removes elements of an add-wins OR-set in one delta (an element in both is added). */
+    record SetUpdate(String name, List<String> add, List<String> remove) implements Op {
+        public SetUpdate {
+            add = List.copyOf(add);
+            remove = List.copyOf(remove);
+        }
+
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(ObjectKind.SET, name);
+        }
+    }
+
+    /** Adds {@code amount} (negative to subtract) to a PN counter. */
+    record CounterAdd(String name, long amount) implements Op {
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(ObjectKind.COUNTER, name);
+        }
+    }
+
+    /** Writes a multi-value register read with the resolver its {@code kind} names. */
+    record RegisterWrite(ObjectKind kind, String name, Value value) implements Op {
+        public RegisterWrite {
+            if (!kind.isRegister()) {
+                throw new IllegalArgumentException("not a register kind: " + kind);
+            }
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(kind, name);
+        }
+    }
+}
