@@ -1,0 +1,326 @@
+package dev.starling.node;
+
+import dev.starling.crdt.ReplicaId;
+import dev.starling.node.plane.DataPlane;
+import dev.starling.node.replication.AckLevel;
+import dev.starling.node.replication.Change;
+import dev.starling.node.replication.Effects;
+import dev.starling.node.replication.Op;
+import dev.starling.node.replication.Replicator;
+import dev.starling.node.replication.StateWriter;
+import dev.starling.node.replication.TypeConflictException;
+import dev.starling.node.replication.WriteReceipt;
+import dev.starling.node.store.Batch;
+import dev.starling.node.store.Store;
+import dev.starling.transport.MessageHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of a node. It owns the {@link Replicator} and the {@link Store}; everything else
+ * reaches them through its queues. One duty cycle:
+ *
+ * <ol>
+ *   <li>take up to {@link #COMMANDS_PER_CYCLE} commands (API writes, membership and transport
+ *       events) and up to {@link #MESSAGES_PER_CYCLE} received messages, and feed them to the
+ *       replicator, with the timers' tick when one is due;</li>
+ *   <li>commit everything the replicator asked to store in <em>one</em> LMDB transaction (the group
+ *       commit), fsynced in the commit under {@code always};</li>
+ *   <li>only then send the messages of the cycle (so a peer is never acknowledged anything this node
+ *       could lose), publish the new states to readers, notify listeners, and complete the writes
+ *       whose ack level is settled;</li>
+ *   <li>under {@code interval}, fsync when the interval has passed.</li>
+ * </ol>
+ */
+final class ReplicaAgent implements Agent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaAgent.class);
+
+    static final int COMMANDS_PER_CYCLE = 1024;
+    static final int MESSAGES_PER_CYCLE = 4096;
+
+    /** A command for the agent; {@code run} executes on the agent thread. */
+    interface Command {
+        void run(ReplicaAgent agent, long nowMs);
+
+        /** Called instead of {@link #run} when the node closes before the command ran. */
+        default void abandon() {
+        }
+    }
+
+    private final String roleName;
+    private final ReplicaId self;
+    private final Replicator replicator;
+    private final Store store;
+    private final DataPlane plane;
+    private final MpscArrayQueue<Command> writes;
+    private final MpscArrayQueue<Command> control;
+    private final ConcurrentHashMap<dev.starling.node.replication.ObjectKey, ObjectCell> cells;
+    private final LongSupplier monotonicMs;
+    private final long tickIntervalMs;
+
+    private final StepEffects fx = new StepEffects();
+    private final Long2ObjectHashMap<PendingWrite> pending = new Long2ObjectHashMap<>();
+    private final MessageHandler onMessage = this::onMessage;
+    private long nextTickMs;
+    private long nowMs;
+
+    final AtomicLong listenerFailures = new AtomicLong();
+    final AtomicLong commits = new AtomicLong();
+    private volatile String digestRoot;
+    private volatile long objectCount;
+
+    ReplicaAgent(String roleName, Replicator replicator, Store store, DataPlane plane,
+                 int writeQueueCapacity, ConcurrentHashMap<dev.starling.node.replication.ObjectKey, ObjectCell> cells,
+                 LongSupplier monotonicMs, long tickIntervalMs) {
+        this.roleName = roleName;
+        this.self = store.replicaId();
+        this.replicator = replicator;
+        this.store = store;
+        this.plane = plane;
+        this.writes = new MpscArrayQueue<>(writeQueueCapacity);
+        this.control = new MpscArrayQueue<>(4096);
+        this.cells = cells;
+        this.monotonicMs = monotonicMs;
+        this.tickIntervalMs = tickIntervalMs;
+    }
+
+    @Override
+    public String roleName() {
+        return roleName;
+    }
+
+    /** From any thread: queues an API write; false if the write queue is full. */
+    boolean offerWrite(Command command) {
+        return writes.offer(command);
+    }
+
+    /** From any thread: queues a membership or transport event; false if that queue is full. */
+    boolean offerControl(Command command) {
+        return control.offer(command);
+    }
+
+    Replicator replicator() {
+        return replicator;
+    }
+
+    ReplicaId self() {
+        return self;
+    }
+
+    /** Agent thread: membership shows {@code peer} alive at {@code dataAddress}. */
+    void peerUp(ReplicaId peer, java.net.InetSocketAddress dataAddress, long nowMs) {
+        plane.connect(peer, dataAddress);
+        replicator.onPeerUp(peer, nowMs, fx);
+    }
+
+    /** Agent thread: membership declared {@code peer} dead or gone. */
+    void peerDown(ReplicaId peer, long nowMs) {
+        replicator.onPeerDown(peer, nowMs, fx);
+    }
+
+    /** Agent thread: membership removed {@code peer}. */
+    void peerRemoved(ReplicaId peer, long nowMs) {
+        plane.forget(peer);
+        replicator.onPeerRemoved(peer, nowMs, fx);
+    }
+
+    /** Agent thread: the data plane lost messages to {@code peer}. */
+    void peerBehind(ReplicaId peer, long nowMs) {
+        replicator.onPeerBehind(peer, nowMs, fx);
+    }
+
+    String digestRoot() {
+        return digestRoot;
+    }
+
+    long objectCount() {
+        return objectCount;
+    }
+
+    @Override
+    public void onStart() {
+        nowMs = monotonicMs.getAsLong();
+        nextTickMs = nowMs;
+        publishDigest();
+    }
+
+    @Override
+    public int doWork() {
+        nowMs = monotonicMs.getAsLong();
+        int work = 0;
+        Command c;
+        int n = 0;
+        while (n < COMMANDS_PER_CYCLE && (c = control.poll()) != null) {
+            c.run(this, nowMs);
+            n++;
+        }
+        while (n < COMMANDS_PER_CYCLE && (c = writes.poll()) != null) {
+            c.run(this, nowMs);
+            n++;
+        }
+        work += n;
+        work += plane.poll(onMessage, MESSAGES_PER_CYCLE);
+        if (nowMs >= nextTickMs) {
+            replicator.tick(nowMs, fx);
+            nextTickMs = nowMs + tickIntervalMs;
+        }
+        if (fx.dirty) {
+            work += finishCycle();
+        }
+        if (store.syncIfDue(System.nanoTime())) {
+            work++;
+        }
+        return work;
+    }
+
+    private void onMessage(ReplicaId sender, int type, byte[] payload) {
+        replicator.onMessage(sender, type, payload, nowMs, fx);
+    }
+
+    /** Agent thread: submits a local write whose future completes after commit and ack. */
+    void submit(Op op, AckLevel level, long timeoutMs, CompletableFuture<WriteResult> result) {
+        WriteReceipt receipt;
+        try {
+            receipt = replicator.submit(op, level, timeoutMs, nowMs, fx);
+        } catch (TypeConflictException | IllegalArgumentException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        pending.put(receipt.writeId(), new PendingWrite(receipt, result));
+    }
+
+    private int finishCycle() {
+        int work = 1;
+        if (fx.batch != null) {
+            Batch batch = fx.batch;
+            fx.batch = null;
+            batch.commit();
+            commits.incrementAndGet();
+        }
+        List<ReplicaId> peers = fx.sendPeers;
+        for (int i = 0; i < peers.size(); i++) {
+            plane.send(peers.get(i), fx.sendTypes.get(i), fx.sendPayloads.get(i));
+        }
+        List<Change> changes = fx.changes;
+        for (int i = 0; i < changes.size(); i++) {
+            Change ch = changes.get(i);
+            ObjectCell cell = cells.computeIfAbsent(ch.object(), ObjectCell::new);
+            cell.publish(ch.state());
+        }
+        for (int i = 0; i < changes.size(); i++) {
+            Change ch = changes.get(i);
+            listenerFailures.addAndGet(cells.get(ch.object()).notify(ch));
+        }
+        long[] done = fx.completions;
+        for (int i = 0; i < fx.completionCount; i++) {
+            long writeId = done[3 * i];
+            PendingWrite w = pending.remove(writeId);
+            if (w != null) {
+                w.result.complete(new WriteResult(w.receipt.hlc(), (int) done[3 * i + 1], done[3 * i + 2] != 0));
+            }
+        }
+        if (!changes.isEmpty()) {
+            publishDigest();
+        }
+        fx.reset();
+        return work;
+    }
+
+    private void publishDigest() {
+        var d = replicator.digest();
+        digestRoot = d.root();
+        objectCount = d.entries();
+    }
+
+    @Override
+    public void onClose() {
+        if (fx.dirty) {
+            try {
+                finishCycle();
+            } catch (RuntimeException e) {
+                LOG.warn("last cycle of {} failed while closing", roleName, e);
+            }
+        }
+        Command c;
+        while ((c = control.poll()) != null) {
+            c.abandon();
+        }
+        while ((c = writes.poll()) != null) {
+            c.abandon();
+        }
+        for (PendingWrite w : pending.values()) {
+            // Stored (committed above or earlier), not confirmed by the peers asked for.
+            w.result.complete(new WriteResult(w.receipt.hlc(), 0, w.receipt.requiredPeers() == 0));
+        }
+        pending.clear();
+    }
+
+    private record PendingWrite(WriteReceipt receipt, CompletableFuture<WriteResult> result) {
+    }
+
+    /** The effects of one cycle, reused from cycle to cycle. */
+    private final class StepEffects implements Effects {
+        boolean dirty;
+        Batch batch;
+        final List<ReplicaId> sendPeers = new ArrayList<>();
+        final List<Integer> sendTypes = new ArrayList<>();
+        final List<byte[]> sendPayloads = new ArrayList<>();
+        final List<Change> changes = new ArrayList<>();
+        long[] completions = new long[3 * 64];
+        int completionCount;
+
+        @Override
+        public void send(ReplicaId peer, int type, byte[] payload) {
+            dirty = true;
+            sendPeers.add(peer);
+            sendTypes.add(type);
+            sendPayloads.add(payload);
+        }
+
+        @Override
+        public StateWriter store() {
+            dirty = true;
+            if (batch == null) {
+                batch = store.batch();
+            }
+            return batch;
+        }
+
+        @Override
+        public void changed(Change change) {
+            dirty = true;
+            changes.add(change);
+        }
+
+        @Override
+        public void writeCompleted(long writeId, int ackedPeers, boolean levelMet) {
+            dirty = true;
+            if (3 * (completionCount + 1) > completions.length) {
+                completions = java.util.Arrays.copyOf(completions, completions.length * 2);
+            }
+            completions[3 * completionCount] = writeId;
+            completions[3 * completionCount + 1] = ackedPeers;
+            completions[3 * completionCount + 2] = levelMet ? 1 : 0;
+            completionCount++;
+        }
+
+        void reset() {
+            dirty = false;
+            sendPeers.clear();
+            sendTypes.clear();
+            sendPayloads.clear();
+            changes.clear();
+            completionCount = 0;
+        }
+    }
+}
