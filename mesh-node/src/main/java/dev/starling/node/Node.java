@@ -168,6 +168,10 @@ public final class Node implements AutoCloseable {
         return b.build();
     }
 
+    public boolean isClosed() {
+        return closed;
+    }
+
     public NodeConfig config() {
         return config;
     }
