@@ -192,6 +192,11 @@ public final class Node implements AutoCloseable {
         return plane.localAddress();
     }
 
+    /** Data-plane counters of the connection to {@code peer}, or {@code null} if there is none. */
+    public dev.starling.transport.PeerStats peerStats(ReplicaId peer) {
+        return transport.stats(peer);
+    }
+
     /** Members as SWIM sees them, this node included. */
     public List<Member> members() {
         return membership.members();
