@@ -1,0 +1,270 @@
+package dev.starling.node.replication;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import dev.starling.crdt.Crdt;
+import dev.starling.crdt.DotSet;
+import dev.starling.crdt.Hlc;
+import dev.starling.crdt.LwwRegister;
+import dev.starling.crdt.MvRegister;
+import dev.starling.crdt.OrSet;
+import dev.starling.crdt.PnCounter;
+import dev.starling.crdt.ReplicaId;
+import dev.starling.crdt.codec.CrdtCodec;
+import dev.starling.crdt.codec.CrdtDecodeException;
+import dev.starling.crdt.codec.DecodeLimits;
+import dev.starling.crdt.codec.StoreCodec;
+import dev.starling.crdt.codec.ValueCodec;
+import dev.starling.node.Value;
+import dev.starling.node.ValueCodecs;
+import dev.starling.node.replication.proto.v1.DeltaRecordProto;
+import dev.starling.node.replication.proto.v1.EntryProto;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Encodings of entries (stored and shipped by anti-entropy) and of delta records (logged and pushed),
+ * their store keys, and the two hashes of an entry: the <em>key hash</em> (where it sits in the digest
+ * tree: SHA-256 of kind, name and key) and the <em>digest</em> (SHA-256 of its deterministic
+ * encoding, truncated to 128 bits). One instance per replicator: not thread-safe.
+ *
+ * <p>Store keys: {@code <tag digit><name>} for per-object entries; {@code <tag digit><name>\0<key>} for
+ * a map key when that fits in {@link #MAX_STORE_KEY_BYTES} UTF-8 bytes, else
+ * {@code \1<tag digit><name>\0<64 hex digits of SHA-256(key)>} (the key itself is in the value).
+ */
+final class EntryCodec {
+
+    /** LMDB's key limit (511 bytes). */
+    static final int MAX_STORE_KEY_BYTES = 511;
+    private static final int PROTO_RECURSION_LIMIT = 8;
+
+    private final DecodeLimits limits;
+    private final CrdtCodec<Value, DotSet> states;
+    private final ValueCodec<String> utf8 = ValueCodec.utf8();
+    private final MessageDigest sha256;
+
+    EntryCodec(DecodeLimits limits) {
+        this.limits = limits;
+        this.states = new CrdtCodec<>(ValueCodecs.bytes(), StoreCodec.dotSet(limits), limits);
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    DecodeLimits limits() {
+        return limits;
+    }
+
+    // ---- store keys and hashes ----
+
+    static String storeKey(ObjectKey object, String key) {
+        String base = (char) ('0' + object.kind().tag()) + object.name();
+        if (key == null) {
+            return base;
+        }
+        String plain = base + '\0' + key;
+        if (utf8Length(plain) <= MAX_STORE_KEY_BYTES) {
+            return plain;
+        }
+        return "\1" + base + '\0' + hex(sha256Static(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Where the entry sits in the digest tree; independent of its state. */
+    long keyHash(ObjectKey object, String key) {
+        MessageDigest md = sha256;
+        md.reset();
+        md.update((byte) object.kind().tag());
+        md.update(object.name().getBytes(StandardCharsets.US_ASCII));
+        if (key != null) {
+            md.update((byte) 0);
+            md.update(key.getBytes(StandardCharsets.UTF_8));
+        }
+        return readLong(md.digest(), 0);
+    }
+
+    /** The 128-bit digest of an encoded entry (which holds kind, name, key and state). */
+    void digest(byte[] entryBytes, long[] out) {
+        MessageDigest md = sha256;
+        md.reset();
+        byte[] d = md.digest(entryBytes);
+        out[0] = readLong(d, 0);
+        out[1] = readLong(d, 8);
+    }
+
+    // ---- entries ----
+
+    byte[] encodeEntry(ObjectKey object, String key, Crdt<?> state) {
+        EntryProto.Builder b = EntryProto.newBuilder()
+            .setKind(object.kind().tag())
+            .setName(object.name())
+            .setState(ByteString.copyFrom(states.encode(state)));
+        if (key != null) {
+            b.setKey(ByteString.copyFromUtf8(key));
+        }
+        return b.build().toByteArray();
+    }
+
+    /** A decoded entry or record: its object, map key (or null) and state (or delta). */
+    record Decoded(ObjectKey object, String key, Crdt<?> state, Hlc hlc) {
+    }
+
+    /** Decodes and checks an entry; its state is returned as a replica state (never key-complete). */
+    Decoded decodeEntry(byte[] bytes) throws CrdtDecodeException {
+        EntryProto p = parse(EntryProto.parser(), bytes);
+        ObjectKey object = object(p.getKind(), p.getName());
+        String key = key(object.kind(), p.hasKey(), p.getKey());
+        Crdt<?> state = state(object.kind(), p.getState(), true);
+        return new Decoded(object, key, state, null);
+    }
+
+    // ---- delta records ----
+
+    byte[] encodeRecord(ObjectKey object, String key, Crdt<?> delta, Hlc hlc) {
+        DeltaRecordProto.Builder b = DeltaRecordProto.newBuilder()
+            .setKind(object.kind().tag())
+            .setName(object.name())
+            .setDelta(ByteString.copyFrom(states.encode(delta)))
+            .setPhysicalMs(hlc.physicalMs())
+            .setLogical(hlc.logical())
+            .setOrigin(hlc.replica().value());
+        if (key != null) {
+            b.setKey(ByteString.copyFromUtf8(key));
+        }
+        return b.build().toByteArray();
+    }
+
+    Decoded decodeRecord(byte[] bytes) throws CrdtDecodeException {
+        DeltaRecordProto p = parse(DeltaRecordProto.parser(), bytes);
+        ObjectKey object = object(p.getKind(), p.getName());
+        String key = key(object.kind(), p.hasKey(), p.getKey());
+        Crdt<?> delta = state(object.kind(), p.getDelta(), false);
+        if (p.getOrigin() == 0) {
+            throw new CrdtDecodeException("record without origin");
+        }
+        if (p.getPhysicalMs() < 0 || p.getPhysicalMs() > Hlc.MAX_PHYSICAL_MS
+                || p.getLogical() < 0 || p.getLogical() > Hlc.MAX_LOGICAL) {
+            throw new CrdtDecodeException("record HLC out of range");
+        }
+        Hlc hlc = new Hlc(p.getPhysicalMs(), p.getLogical(), new ReplicaId(p.getOrigin()));
+        return new Decoded(object, key, delta, hlc);
+    }
+
+    // ---- checks ----
+
+    <P extends MessageLite> P parse(Parser<P> parser, byte[] bytes) throws CrdtDecodeException {
+        if (bytes == null) {
+            throw new CrdtDecodeException("no input");
+        }
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.setRecursionLimit(PROTO_RECURSION_LIMIT);
+            return parser.parseFrom(in);
+        } catch (InvalidProtocolBufferException e) {
+            throw new CrdtDecodeException("malformed protobuf: " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectKey object(int tag, String name) throws CrdtDecodeException {
+        ObjectKind kind = ObjectKind.ofTag(tag);
+        if (kind == null) {
+            throw new CrdtDecodeException("unknown object kind " + tag);
+        }
+        if (!ObjectKey.isValidName(name)) {
+            throw new CrdtDecodeException("invalid object name");
+        }
+        return new ObjectKey(kind, name);
+    }
+
+    private String key(ObjectKind kind, boolean present, ByteString bytes) throws CrdtDecodeException {
+        if (kind.perKey() != present) {
+            throw new CrdtDecodeException(kind.perKey() ? "map entry without key" : "key on a " + kind + " entry");
+        }
+        if (!present) {
+            return null;
+        }
+        if (bytes.size() > limits.maxKeyBytes()) {
+            throw new CrdtDecodeException("key of " + bytes.size() + " bytes, over " + limits.maxKeyBytes());
+        }
+        return utf8.decode(bytes.toByteArray());
+    }
+
+    private Crdt<?> state(ObjectKind kind, ByteString bytes, boolean asState) throws CrdtDecodeException {
+        Crdt<?> s = states.decode(bytes.toByteArray());
+        switch (kind) {
+            case MAP:
+                if (!(s instanceof LwwRegister) || s.isBottom()) {
+                    throw new CrdtDecodeException("a map entry must be a written LWW register");
+                }
+                return s;
+            case SET:
+                if (!(s instanceof OrSet)) {
+                    throw new CrdtDecodeException("a set must be an OR-set");
+                }
+                if (asState) {
+                    OrSet<?> set = (OrSet<?>) s;
+                    return OrSet.of(set.store().asState(), set.context());
+                }
+                return s;
+            case COUNTER:
+                if (!(s instanceof PnCounter)) {
+                    throw new CrdtDecodeException("a counter must be a PN counter");
+                }
+                return s;
+            default:
+                if (!(s instanceof MvRegister)) {
+                    throw new CrdtDecodeException("a register must be an MV register");
+                }
+                return s;
+        }
+    }
+
+    // ---- helpers ----
+
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    static long readLong(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (b[off + i] & 0xFF);
+        }
+        return v;
+    }
+
+    private static byte[] sha256Static(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String hex(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(bytes.length * 2);
+        for (byte b : bytes) {
+            sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+        }
+        return sb.toString();
+    }
+}
