@@ -73,11 +73,12 @@ public final class Node implements AutoCloseable {
     private final ReplicaAgent agent;
     private final AgentRunner runner;
     private final ConcurrentHashMap<ObjectKey, ObjectCell> cells;
+    private final ChangeFeed feed;
     private volatile Membership membership;
     private volatile boolean closed;
 
     private Node(NodeConfig config, Store store, Transport transport, DataPlane plane, ReplicaAgent agent,
-                 AgentRunner runner, ConcurrentHashMap<ObjectKey, ObjectCell> cells) {
+                 AgentRunner runner, ConcurrentHashMap<ObjectKey, ObjectCell> cells, ChangeFeed feed) {
         this.config = config;
         this.store = store;
         this.transport = transport;
@@ -85,6 +86,7 @@ public final class Node implements AutoCloseable {
         this.agent = agent;
         this.runner = runner;
         this.cells = cells;
+        this.feed = feed;
     }
 
     /** Opens the data directory, binds the ports, joins the cluster and returns the running node. */
@@ -123,15 +125,16 @@ public final class Node implements AutoCloseable {
             for (ObjectKey key : replicator.objects()) {
                 cells.computeIfAbsent(key, ObjectCell::new).publish(replicator.state(key));
             }
+            ChangeFeed feed = new ChangeFeed(store);
             ReplicaAgent agent = new ReplicaAgent("starling-agent-" + config.name(), replicator, store, plane,
-                config.writeQueueCapacity(), cells, () -> System.nanoTime() / 1_000_000L, local ? 2 : 10);
+                config.writeQueueCapacity(), cells, () -> System.nanoTime() / 1_000_000L, local ? 2 : 10, feed);
             events.agent = agent;
             long maxParkNs = Math.max(1_000, config.idleMaxPark().toNanos());
             runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, maxParkNs),
                 e -> LOG.error("replica agent of {} failed a duty cycle", config.name(), e),
                 (AtomicCounter) null, agent);
             AgentRunner.startOnThread(runner);
-            Node node = new Node(config, store, transport, plane, agent, runner, cells);
+            Node node = new Node(config, store, transport, plane, agent, runner, cells, feed);
             node.membership = Membership.start(membershipConfig(config, self, plane.localAddress(), faults), events);
             LOG.info("node {} replica={} gossip={} data={} started", config.name(), self,
                 node.membership.gossipAddress(), plane.localAddress());
@@ -213,6 +216,11 @@ public final class Node implements AutoCloseable {
     /** Entries covered by {@link #digest()}. */
     public long digestEntries() {
         return agent.objectCount();
+    }
+
+    /** Every applied change, local or replicated, with node-local cursors. */
+    public ChangeFeed changes() {
+        return feed;
     }
 
     public MapHandle map(String name) {

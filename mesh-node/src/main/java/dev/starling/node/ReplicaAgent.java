@@ -67,6 +67,8 @@ final class ReplicaAgent implements Agent {
     private final ConcurrentHashMap<dev.starling.node.replication.ObjectKey, ObjectCell> cells;
     private final LongSupplier monotonicMs;
     private final long tickIntervalMs;
+    private final ChangeFeed feed;
+    private final List<ChangeFeed.Entry> feedEntries = new ArrayList<>();
 
     private final StepEffects fx = new StepEffects();
     private final Long2ObjectHashMap<PendingWrite> pending = new Long2ObjectHashMap<>();
@@ -81,7 +83,7 @@ final class ReplicaAgent implements Agent {
 
     ReplicaAgent(String roleName, Replicator replicator, Store store, DataPlane plane,
                  int writeQueueCapacity, ConcurrentHashMap<dev.starling.node.replication.ObjectKey, ObjectCell> cells,
-                 LongSupplier monotonicMs, long tickIntervalMs) {
+                 LongSupplier monotonicMs, long tickIntervalMs, ChangeFeed feed) {
         this.roleName = roleName;
         this.self = store.replicaId();
         this.replicator = replicator;
@@ -92,6 +94,7 @@ final class ReplicaAgent implements Agent {
         this.cells = cells;
         this.monotonicMs = monotonicMs;
         this.tickIntervalMs = tickIntervalMs;
+        this.feed = feed;
     }
 
     @Override
@@ -201,17 +204,28 @@ final class ReplicaAgent implements Agent {
 
     private int finishCycle() {
         int work = 1;
+        List<Change> changes = fx.changes;
+        if (!changes.isEmpty()) {
+            StateWriter batch = fx.store();
+            for (int i = 0; i < changes.size(); i++) {
+                feedEntries.add(feed.append(batch, changes.get(i)));
+            }
+        }
         if (fx.batch != null) {
             Batch batch = fx.batch;
             fx.batch = null;
-            batch.commit();
+            try {
+                batch.commit();
+            } catch (RuntimeException e) {
+                failCycle(e);
+                return work;
+            }
             commits.incrementAndGet();
         }
         List<ReplicaId> peers = fx.sendPeers;
         for (int i = 0; i < peers.size(); i++) {
             plane.send(peers.get(i), fx.sendTypes.get(i), fx.sendPayloads.get(i));
         }
-        List<Change> changes = fx.changes;
         for (int i = 0; i < changes.size(); i++) {
             Change ch = changes.get(i);
             ObjectCell cell = cells.computeIfAbsent(ch.object(), ObjectCell::new);
@@ -231,9 +245,33 @@ final class ReplicaAgent implements Agent {
         }
         if (!changes.isEmpty()) {
             publishDigest();
+            feed.publish(new ArrayList<>(feedEntries));
         }
+        feedEntries.clear();
         fx.reset();
         return work;
+    }
+
+    /**
+     * The cycle's commit failed (the store is full or the disk failed): nothing of the cycle is
+     * stored, so nothing of it is sent or published, and the writes submitted in it fail. The
+     * replicator's memory already holds them; they stay readable here and replicate with the next
+     * anti-entropy round, but they were never durable, which is what the callers are told.
+     */
+    private void failCycle(RuntimeException e) {
+        LOG.error("commit of a cycle failed: {} writes fail, nothing of the cycle is sent", fx.completionCount, e);
+        long[] done = fx.completions;
+        for (int i = 0; i < fx.completionCount; i++) {
+            PendingWrite w = pending.remove(done[3 * i]);
+            if (w != null) {
+                w.result.completeExceptionally(new IllegalStateException("the write could not be stored: " + e.getMessage(), e));
+            }
+        }
+        if (!feedEntries.isEmpty()) {
+            feed.rollback(feedEntries.get(0).cursor());
+        }
+        feedEntries.clear();
+        fx.reset();
     }
 
     private void publishDigest() {

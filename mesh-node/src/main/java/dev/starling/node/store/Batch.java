@@ -25,19 +25,22 @@ public final class Batch implements StateWriter {
     static final int DELETE_META = 3;
     static final int APPEND_DELTA = 4;
     static final int TRIM_DELTAS = 5;
+    static final int APPEND_FEED = 6;
 
-    /** One recorded operation; {@code seq} is used by the delta operations only. */
+    /** One recorded operation; {@code seq} is used by the delta and feed operations only. */
     record Op(int kind, byte[] key, byte[] value, long seq) {
     }
 
     private final Store store;
     private final List<Op> ops = new ArrayList<>();
     private long lastDeltaSeq;
+    private long lastFeedCursor;
     private boolean committed;
 
-    Batch(Store store, long lastDeltaSeq) {
+    Batch(Store store, long lastDeltaSeq, long lastFeedCursor) {
         this.store = store;
         this.lastDeltaSeq = lastDeltaSeq;
+        this.lastFeedCursor = lastFeedCursor;
     }
 
     /** Stores {@code state} as the state of object {@code name}, replacing any previous one. */
@@ -102,6 +105,21 @@ public final class Batch implements StateWriter {
     /** Removes every delta whose sequence is smaller than {@code seq} from the log. */
     public Batch trimDeltasBefore(long seq) {
         return add(TRIM_DELTAS, null, null, seq);
+    }
+
+    /**
+     * Appends an entry to the change feed. Cursors start at 1 and must increase, also across
+     * restarts; the oldest entries are dropped when the feed is over its bounds
+     * ({@link StoreConfig#maxFeedEntries()}, {@link StoreConfig#maxFeedBytes()}).
+     */
+    public Batch appendFeed(long cursor, byte[] entry) {
+        Objects.requireNonNull(entry, "entry");
+        if (cursor <= lastFeedCursor) {
+            throw new IllegalArgumentException(
+                    "feed cursor " + cursor + " must be larger than the last one appended, " + lastFeedCursor);
+        }
+        lastFeedCursor = cursor;
+        return add(APPEND_FEED, null, entry, cursor);
     }
 
     /** Number of operations recorded so far. */

@@ -38,7 +38,10 @@ import java.util.function.BiConsumer;
  * <p><b>One writer.</b> A store belongs to the node's single writer thread (the replica agent):
  * every method, reads included, must be called by that thread, or by one thread at a time with a
  * happens-before edge between them. Readers of other threads read the immutable values the agent
- * publishes, never the store. Nothing here locks.
+ * publishes, never the store. Nothing here locks. The one exception is {@link #forEachFeed}, which
+ * any thread may call while the store is open (an LMDB read transaction sees the last commit; the
+ * environment has {@code MDB_NOTLS}), so the HTTP server pages through the change feed without
+ * stopping the agent.
  *
  * <p><b>Group commit.</b> The agent collects the writes of one duty-cycle batch in a {@link Batch}
  * and commits it in one write transaction. LMDB is copy-on-write with two meta pages, so a commit
@@ -70,17 +73,25 @@ public final class Store implements AutoCloseable, DurableState {
     private final Dbi<byte[]> objects;
     private final Dbi<byte[]> meta;
     private final Dbi<byte[]> deltas;
+    private final Dbi<byte[]> feed;
     private final ReplicaId replicaId;
     private final int maxKeyBytes;
     private final int pageSizeBytes;
     private final DeltaLog log = new DeltaLog();
     private final DeltaLog scratch = new DeltaLog();
+    private final DeltaLog feedLog = new DeltaLog();
+    private final DeltaLog feedScratch = new DeltaLog();
 
     private long lastCommitId;
     private long durableCommitId;
     private long lastSyncNs;
     private boolean syncedOnce;
-    private int openReads;
+    /**
+     * Callbacks of forEach* running on the current thread: a commit from inside one would deadlock
+     * LMDB (a write txn while this thread holds a read txn). Per thread, because reads may come from
+     * other threads (the HTTP server reading the change feed) while the agent commits.
+     */
+    private final ThreadLocal<int[]> openReads = ThreadLocal.withInitial(() -> new int[1]);
     private boolean closed;
 
     private Store(Path dir, StoreConfig config, DirectoryLock lock, Env<byte[]> env, Random random) {
@@ -95,6 +106,7 @@ public final class Store implements AutoCloseable, DurableState {
             objects = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_OBJECTS), null, false, DbiFlags.MDB_CREATE);
             meta = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_META), null, false, DbiFlags.MDB_CREATE);
             deltas = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_DELTAS), null, false, DbiFlags.MDB_CREATE);
+            feed = env.openDbi(txn, StoreLayout.utf8(StoreLayout.DB_FEED), null, false, DbiFlags.MDB_CREATE);
             byte[] format = meta.get(txn, StoreLayout.META_FORMAT);
             byte[] id = meta.get(txn, StoreLayout.META_REPLICA_ID);
             created = id == null;
@@ -109,7 +121,8 @@ public final class Store implements AutoCloseable, DurableState {
             } else {
                 replicaId = new ReplicaId(u64(id));
             }
-            readDeltaLog(txn);
+            readLog(txn, deltas, StoreLayout.META_DELTA_LOG, log);
+            readLog(txn, feed, StoreLayout.META_FEED, feedLog);
             txn.commit();
         }
         if (created) {
@@ -173,7 +186,7 @@ public final class Store implements AutoCloseable, DurableState {
     /** A new, empty batch of writes. */
     public Batch batch() {
         checkOpen();
-        return new Batch(this, log.lastSeq);
+        return new Batch(this, log.lastSeq, feedLog.lastSeq);
     }
 
     /** This directory's replica id, created on its first open and the same ever after. */
@@ -200,13 +213,13 @@ public final class Store implements AutoCloseable, DurableState {
     public void forEachObject(BiConsumer<String, byte[]> action) {
         Objects.requireNonNull(action, "action");
         checkOpen();
-        openReads++;
+        openReads.get()[0]++;
         try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = objects.openCursor(txn)) {
             for (boolean more = c.first(); more; more = c.next()) {
                 action.accept(StoreLayout.string(c.key()), c.val());
             }
         } finally {
-            openReads--;
+            openReads.get()[0]--;
         }
     }
 
@@ -272,7 +285,7 @@ public final class Store implements AutoCloseable, DurableState {
         Objects.requireNonNull(visitor, "visitor");
         checkOpen();
         long visited = 0;
-        openReads++;
+        openReads.get()[0]++;
         try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = deltas.openCursor(txn)) {
             for (boolean more = c.get(u64(Math.max(0, fromSeq)), GetOp.MDB_SET_RANGE); more; more = c.next()) {
                 visited++;
@@ -281,9 +294,41 @@ public final class Store implements AutoCloseable, DurableState {
                 }
             }
         } finally {
-            openReads--;
+            openReads.get()[0]--;
         }
         return visited;
+    }
+
+    /**
+     * Calls {@code visitor} with every change-feed entry whose cursor is at least {@code fromCursor},
+     * in cursor order, until it returns false. Returns the number of entries visited.
+     */
+    public long forEachFeed(long fromCursor, DeltaVisitor visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        checkOpen();
+        long visited = 0;
+        openReads.get()[0]++;
+        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = feed.openCursor(txn)) {
+            for (boolean more = c.get(u64(Math.max(0, fromCursor)), GetOp.MDB_SET_RANGE); more; more = c.next()) {
+                visited++;
+                if (!visitor.visit(u64(c.key()), c.val())) {
+                    break;
+                }
+            }
+        } finally {
+            openReads.get()[0]--;
+        }
+        return visited;
+    }
+
+    /** Cursor of the oldest entry kept in the change feed, or 0 if it is empty. */
+    public long firstFeedCursor() {
+        return feedLog.firstSeq;
+    }
+
+    /** Cursor of the last change-feed entry ever appended (even if since dropped), or 0. */
+    public long lastFeedCursor() {
+        return feedLog.lastSeq;
     }
 
     /** Sequence of the oldest delta in the log, or 0 if the log is empty. */
@@ -400,7 +445,7 @@ public final class Store implements AutoCloseable, DurableState {
 
     long commit(List<Batch.Op> ops) {
         checkOpen();
-        if (openReads > 0) {
+        if (openReads.get()[0] > 0) {
             throw new IllegalStateException("commit from inside a forEachObject/forEachDelta callback");
         }
         if (ops.isEmpty()) {
@@ -408,8 +453,9 @@ public final class Store implements AutoCloseable, DurableState {
         }
         while (true) {
             scratch.copyFrom(log);
+            feedScratch.copyFrom(feedLog);
             try (Txn<byte[]> txn = env.txnWrite()) {
-                apply(txn, ops, scratch);
+                apply(txn, ops, scratch, feedScratch);
                 txn.commit();
                 break;
             } catch (Env.MapFullException e) {
@@ -419,6 +465,7 @@ public final class Store implements AutoCloseable, DurableState {
             }
         }
         log.copyFrom(scratch);
+        feedLog.copyFrom(feedScratch);
         lastCommitId++;
         if (config.syncPolicy() != SyncPolicy.INTERVAL) {
             durableCommitId = lastCommitId;
@@ -426,8 +473,9 @@ public final class Store implements AutoCloseable, DurableState {
         return lastCommitId;
     }
 
-    private void apply(Txn<byte[]> txn, List<Batch.Op> ops, DeltaLog log) {
+    private void apply(Txn<byte[]> txn, List<Batch.Op> ops, DeltaLog log, DeltaLog feedLog) {
         boolean logChanged = false;
+        boolean feedChanged = false;
         for (int i = 0, n = ops.size(); i < n; i++) {
             Batch.Op op = ops.get(i);
             switch (op.kind()) {
@@ -444,33 +492,43 @@ public final class Store implements AutoCloseable, DurableState {
                     log.appended(op.seq(), op.value().length);
                     logChanged = true;
                 }
-                case Batch.TRIM_DELTAS -> logChanged |= trimDeltas(txn, log, op.seq());
+                case Batch.TRIM_DELTAS -> logChanged |= trim(txn, deltas, log, op.seq(),
+                        config.maxDeltaLogEntries(), config.maxDeltaLogBytes());
+                case Batch.APPEND_FEED -> {
+                    if (op.seq() <= feedLog.lastSeq) {
+                        throw new IllegalArgumentException("feed cursor " + op.seq()
+                                + " must be larger than the last one appended, " + feedLog.lastSeq);
+                    }
+                    feed.put(txn, u64(op.seq()), op.value(), PutFlags.MDB_APPEND);
+                    feedLog.appended(op.seq(), op.value().length);
+                    feedChanged = true;
+                }
                 default -> throw new IllegalStateException("unknown operation " + op.kind());
             }
         }
-        logChanged |= trimDeltas(txn, log, 0);
+        logChanged |= trim(txn, deltas, log, 0, config.maxDeltaLogEntries(), config.maxDeltaLogBytes());
         if (logChanged) {
             meta.put(txn, StoreLayout.META_DELTA_LOG, StoreLayout.u64Pair(log.lastSeq, log.bytes));
+        }
+        feedChanged |= trim(txn, feed, feedLog, 0, config.maxFeedEntries(), config.maxFeedBytes());
+        if (feedChanged) {
+            meta.put(txn, StoreLayout.META_FEED, StoreLayout.u64Pair(feedLog.lastSeq, feedLog.bytes));
         }
     }
 
     /**
-     * Deletes deltas from the oldest end while they are older than {@code beforeSeq} or the log is
-     * over its bounds. Returns whether it deleted any.
+     * Deletes entries of a log (the delta log or the feed) from the oldest end while they are older
+     * than {@code beforeSeq} or the log is over its bounds. Returns whether it deleted any.
      */
-    private boolean trimDeltas(Txn<byte[]> txn, DeltaLog log, long beforeSeq) {
-        if (log.count == 0
-                || (log.firstSeq >= beforeSeq
-                        && log.count <= config.maxDeltaLogEntries()
-                        && log.bytes <= config.maxDeltaLogBytes())) {
+    private static boolean trim(Txn<byte[]> txn, Dbi<byte[]> db, DeltaLog log, long beforeSeq,
+                                long maxEntries, long maxBytes) {
+        if (log.count == 0 || (log.firstSeq >= beforeSeq && log.count <= maxEntries && log.bytes <= maxBytes)) {
             return false;
         }
-        try (Cursor<byte[]> c = deltas.openCursor(txn)) {
+        try (Cursor<byte[]> c = db.openCursor(txn)) {
             for (boolean more = c.first(); more; more = c.first()) {
                 long seq = u64(c.key());
-                if (seq >= beforeSeq
-                        && log.count <= config.maxDeltaLogEntries()
-                        && log.bytes <= config.maxDeltaLogBytes()) {
+                if (seq >= beforeSeq && log.count <= maxEntries && log.bytes <= maxBytes) {
                     log.firstSeq = seq;
                     return true;
                 }
@@ -483,12 +541,12 @@ public final class Store implements AutoCloseable, DurableState {
         return true;
     }
 
-    private void readDeltaLog(Txn<byte[]> txn) {
-        byte[] v = meta.get(txn, StoreLayout.META_DELTA_LOG);
+    private void readLog(Txn<byte[]> txn, Dbi<byte[]> db, byte[] metaKey, DeltaLog log) {
+        byte[] v = meta.get(txn, metaKey);
         log.lastSeq = v == null ? 0 : u64(v, 0);
         log.bytes = v == null ? 0 : u64(v, Long.BYTES);
-        log.count = deltas.stat(txn).entries;
-        try (Cursor<byte[]> c = deltas.openCursor(txn)) {
+        log.count = db.stat(txn).entries;
+        try (Cursor<byte[]> c = db.openCursor(txn)) {
             log.firstSeq = c.first() ? u64(c.key()) : 0;
         }
     }

@@ -29,6 +29,8 @@ public final class StoreConfig {
     public static final Duration MAX_SYNC_INTERVAL = Duration.ofMinutes(1);
     public static final long DEFAULT_MAX_DELTA_LOG_ENTRIES = 1_000_000;
     public static final long DEFAULT_MAX_DELTA_LOG_BYTES = 256L << 20;
+    public static final long DEFAULT_MAX_FEED_ENTRIES = 1_000_000;
+    public static final long DEFAULT_MAX_FEED_BYTES = 256L << 20;
 
     private final long mapSizeBytes;
     private final long maxMapSizeBytes;
@@ -37,6 +39,8 @@ public final class StoreConfig {
     private final long syncIntervalNs;
     private final long maxDeltaLogEntries;
     private final long maxDeltaLogBytes;
+    private final long maxFeedEntries;
+    private final long maxFeedBytes;
 
     private StoreConfig(Builder b) {
         this.mapSizeBytes = b.mapSizeBytes;
@@ -46,6 +50,8 @@ public final class StoreConfig {
         this.syncIntervalNs = b.syncInterval.toNanos();
         this.maxDeltaLogEntries = b.maxDeltaLogEntries;
         this.maxDeltaLogBytes = b.maxDeltaLogBytes;
+        this.maxFeedEntries = b.maxFeedEntries;
+        this.maxFeedBytes = b.maxFeedBytes;
     }
 
     /** The defaults, for a node on a LAN: 1 GiB map growable to 64 GiB, sync every 5 ms. */
@@ -55,7 +61,7 @@ public final class StoreConfig {
 
     /**
      * Several nodes on one machine (demo, tests of the mesh): a 64 MiB map growable to 1 GiB and a
-     * delta log of at most 100,000 entries or 32 MiB, so a handful of nodes stay small on disk.
+     * delta log and a change feed of at most 100,000 entries or 32 MiB each, so a handful of nodes stay small on disk.
      */
     public static StoreConfig local() {
         return builder()
@@ -63,6 +69,8 @@ public final class StoreConfig {
                 .maxMapSizeBytes(1L << 30)
                 .maxDeltaLogEntries(100_000)
                 .maxDeltaLogBytes(32L << 20)
+                .maxFeedEntries(100_000)
+                .maxFeedBytes(32L << 20)
                 .build();
     }
 
@@ -80,6 +88,8 @@ public final class StoreConfig {
         b.syncInterval = syncInterval;
         b.maxDeltaLogEntries = maxDeltaLogEntries;
         b.maxDeltaLogBytes = maxDeltaLogBytes;
+        b.maxFeedEntries = maxFeedEntries;
+        b.maxFeedBytes = maxFeedBytes;
         return b;
     }
 
@@ -116,11 +126,22 @@ public final class StoreConfig {
         return maxDeltaLogBytes;
     }
 
+    /** Most entries kept in the change feed (default 1,000,000); older ones are dropped. */
+    public long maxFeedEntries() {
+        return maxFeedEntries;
+    }
+
+    /** Most bytes of entries kept in the change feed, keys not counted (default 256 MiB). */
+    public long maxFeedBytes() {
+        return maxFeedBytes;
+    }
+
     @Override
     public String toString() {
         return "StoreConfig{mapSizeBytes=" + mapSizeBytes + ", maxMapSizeBytes=" + maxMapSizeBytes
                 + ", syncPolicy=" + syncPolicy + ", syncInterval=" + syncInterval
-                + ", maxDeltaLogEntries=" + maxDeltaLogEntries + ", maxDeltaLogBytes=" + maxDeltaLogBytes + '}';
+                + ", maxDeltaLogEntries=" + maxDeltaLogEntries + ", maxDeltaLogBytes=" + maxDeltaLogBytes
+                + ", maxFeedEntries=" + maxFeedEntries + ", maxFeedBytes=" + maxFeedBytes + '}';
     }
 
     /** Mutable builder; {@link #build()} validates every field together. */
@@ -131,6 +152,8 @@ public final class StoreConfig {
         private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
         private long maxDeltaLogEntries = DEFAULT_MAX_DELTA_LOG_ENTRIES;
         private long maxDeltaLogBytes = DEFAULT_MAX_DELTA_LOG_BYTES;
+        private long maxFeedEntries = DEFAULT_MAX_FEED_ENTRIES;
+        private long maxFeedBytes = DEFAULT_MAX_FEED_BYTES;
 
         private Builder() {
         }
@@ -165,6 +188,16 @@ public final class StoreConfig {
             return this;
         }
 
+        public Builder maxFeedEntries(long entries) {
+            this.maxFeedEntries = entries;
+            return this;
+        }
+
+        public Builder maxFeedBytes(long bytes) {
+            this.maxFeedBytes = bytes;
+            return this;
+        }
+
         /** Validates the fields and returns the configuration. */
         public StoreConfig build() {
             Objects.requireNonNull(syncPolicy, "syncPolicy");
@@ -186,6 +219,12 @@ public final class StoreConfig {
             }
             if (maxDeltaLogBytes < 1) {
                 throw new IllegalArgumentException("maxDeltaLogBytes must be >= 1: " + maxDeltaLogBytes);
+            }
+            if (maxFeedEntries < 1) {
+                throw new IllegalArgumentException("maxFeedEntries must be >= 1: " + maxFeedEntries);
+            }
+            if (maxFeedBytes < 1) {
+                throw new IllegalArgumentException("maxFeedBytes must be >= 1: " + maxFeedBytes);
             }
             return new StoreConfig(this);
         }

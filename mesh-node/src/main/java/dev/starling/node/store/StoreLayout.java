@@ -21,9 +21,11 @@ import java.util.Arrays;
  *           "store/replica-id"                   -> u64: this directory's replica id
  *           "store/hlc"                          -> u64: HLC high-water mark, physical ms << 16 | logical
  *           "store/delta-log"                    -> u64 last appended sequence, u64 bytes of payloads kept
+ *           "store/feed"                         -> u64 last appended cursor, u64 bytes of entries kept
  *           "ack/" + 16 lowercase hex digits     -> u64: highest delta sequence that peer acknowledged
  *           any other UTF-8 key                  -> free-form value of the node
  * deltas    u64 sequence                         -> encoded delta (opaque to the store)
+ * feed      u64 cursor                           -> encoded change-feed entry (opaque to the store)
  * </pre>
  *
  * All integers are big-endian, so LMDB's default key order (memcmp) walks the delta log in sequence
@@ -36,7 +38,8 @@ final class StoreLayout {
     static final String DB_OBJECTS = "objects";
     static final String DB_META = "meta";
     static final String DB_DELTAS = "deltas";
-    static final int MAX_DBS = 3;
+    static final String DB_FEED = "feed";
+    static final int MAX_DBS = 4;
 
     static final int FORMAT_VERSION = 1;
 
@@ -47,6 +50,7 @@ final class StoreLayout {
     static final byte[] META_REPLICA_ID = utf8(STORE_PREFIX + "replica-id");
     static final byte[] META_HLC = utf8(STORE_PREFIX + "hlc");
     static final byte[] META_DELTA_LOG = utf8(STORE_PREFIX + "delta-log");
+    static final byte[] META_FEED = utf8(STORE_PREFIX + "feed");
     static final byte[] ACK_PREFIX_BYTES = utf8(ACK_PREFIX);
 
     private static final VarHandle U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
