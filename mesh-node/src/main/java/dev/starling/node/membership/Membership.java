@@ -212,6 +212,16 @@ public final class Membership implements AutoCloseable {
         shutdown(true);
     }
 
+    /** The scalecube member id, {@code <replica id>-<epoch>}. */
+    String memberId() {
+        return memberId;
+    }
+
+    /** The scalecube member of this node (tests forge SWIM messages about it). */
+    io.scalecube.cluster.Member scalecubeMember() {
+        return cluster.member();
+    }
+
     /** Stops without telling anyone, as a crash would: the transport goes first, so no leave gets out. */
     void kill() {
         if (transport != null) {
