@@ -70,10 +70,10 @@ public final class Membership implements AutoCloseable {
     private final AtomicInteger selfIncarnation = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean leaving;
-    private ClusterImpl cluster;
-    private SwimTransport transport;
-    private ScheduledFuture<?> rejoinTask;
-    private String gossipAddress;
+    private volatile ClusterImpl cluster;
+    private volatile SwimTransport transport;
+    private volatile ScheduledFuture<?> rejoinTask;
+    private volatile String gossipAddress;
 
     private Membership(MembershipConfig config, MembershipListener listener) {
         this.config = config;

@@ -41,7 +41,7 @@ class SwimCodecFuzzTest {
     }
 
     @Property(tries = 1000)
-    void randomBytesAreRefusedBeforeAnyDecoding(@ForAll @Size(max = 4096) byte[] bytes) {
+    void shouldRefuseRandomBytesBeforeAnyDecoding(@ForAll @Size(max = 4096) byte[] bytes) {
         assertThat(decodeWithinBound(bytes)).isSameAs(SwimMessageCodec.REJECTED);
         assertThat(counters.snapshot().messagesReceived()).isZero();
         assertThat(counters.snapshot().droppedUndecodable()).isZero();
@@ -54,7 +54,7 @@ class SwimCodecFuzzTest {
     }
 
     @Property(tries = 1000)
-    void aMutatedFrameIsRefused(@ForAll("frames") byte[] frame, @ForAll @IntRange(min = 0, max = 1 << 20) int at,
+    void shouldRefuseAMutatedFrame(@ForAll("frames") byte[] frame, @ForAll @IntRange(min = 0, max = 1 << 20) int at,
                                 @ForAll @IntRange(min = 1, max = 255) int xor, @ForAll @IntRange(min = -40, max = 40) int resize) {
         byte[] mutated = java.util.Arrays.copyOf(frame, Math.max(0, frame.length + resize));
         if (mutated.length > 0) {
@@ -65,12 +65,12 @@ class SwimCodecFuzzTest {
     }
 
     @Property(tries = 1000)
-    void signedRandomPayloadsFailOnlyAsUndecodable(@ForAll @Size(max = 4096) byte[] payload) {
+    void shouldFailSignedRandomPayloadsOnlyAsUndecodable(@ForAll @Size(max = 4096) byte[] payload) {
         checkSignedPayload(payload);
     }
 
     @Property(tries = 2000)
-    void signedMutatedMessagesFailOnlyAsUndecodable(@ForAll("payloads") byte[] payload,
+    void shouldFailSignedMutatedMessagesOnlyAsUndecodable(@ForAll("payloads") byte[] payload,
                                                      @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 0, max = 1 << 20) Integer> at,
                                                      @ForAll @IntRange(min = 1, max = 255) int xor) {
         byte[] mutated = payload.clone();
