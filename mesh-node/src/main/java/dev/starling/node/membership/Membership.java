@@ -70,10 +70,10 @@ public final class Membership implements AutoCloseable {
     private final AtomicInteger selfIncarnation = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean leaving;
-    private ClusterImpl cluster;
-    private SwimTransport transport;
-    private ScheduledFuture<?> rejoinTask;
-    private String gossipAddress;
+    private volatile ClusterImpl cluster;
+    private volatile SwimTransport transport;
+    private volatile ScheduledFuture<?> rejoinTask;
+    private volatile String gossipAddress;
 
     private Membership(MembershipConfig config, MembershipListener listener) {
         this.config = config;
@@ -210,6 +210,16 @@ public final class Membership implements AutoCloseable {
     @Override
     public void close() {
         shutdown(true);
+    }
+
+    /** The scalecube member id, {@code <replica id>-<epoch>}. */
+    String memberId() {
+        return memberId;
+    }
+
+    /** The scalecube member of this node (tests forge SWIM messages about it). */
+    io.scalecube.cluster.Member scalecubeMember() {
+        return cluster.member();
     }
 
     /** Stops without telling anyone, as a crash would: the transport goes first, so no leave gets out. */
