@@ -73,6 +73,9 @@ public final class Membership implements AutoCloseable {
     private volatile ClusterImpl cluster;
     private volatile SwimTransport transport;
     private volatile ScheduledFuture<?> rejoinTask;
+    /** Gossip addresses learned from discovery (mDNS): tried like seeds until they are listed. */
+    private final Set<String> candidates = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final int MAX_CANDIDATES = 256;
     private volatile String gossipAddress;
 
     private Membership(MembershipConfig config, MembershipListener listener) {
@@ -199,6 +202,24 @@ public final class Membership implements AutoCloseable {
         return Collections.unmodifiableList(all);
     }
 
+    /**
+     * Adds a gossip address ({@code host:port}) to try joining through, as a seed is tried: found by
+     * discovery, it is only a candidate (the SWIM signature still decides who is a member). At most
+     * {@value #MAX_CANDIDATES} are kept; one already listed as a member is dropped. A join attempt
+     * follows at once.
+     */
+    public void addCandidate(String hostPort) {
+        if (closed.get() || hostPort == null || hostPort.equals(gossipAddress)
+                || candidates.size() >= MAX_CANDIDATES || !candidates.add(hostPort)) {
+            return;
+        }
+        try {
+            events.execute(this::rejoinRound);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     public MembershipStats stats() {
         return counters.snapshot();
     }
@@ -282,6 +303,13 @@ public final class Membership implements AutoCloseable {
         for (String seed : config.seeds()) {
             if (!listed.contains(seed) && !seed.equals(gossipAddress)) {
                 first.add(seed);
+            }
+        }
+        for (String c : candidates) {
+            if (listed.contains(c)) {
+                candidates.remove(c);
+            } else if (!c.equals(gossipAddress)) {
+                first.add(c);
             }
         }
         for (AddressBook.Peer peer : book.peers()) {
