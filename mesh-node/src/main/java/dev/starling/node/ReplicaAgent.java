@@ -80,6 +80,10 @@ final class ReplicaAgent implements Agent {
     final AtomicLong commits = new AtomicLong();
     private volatile String digestRoot;
     private volatile long objectCount;
+    /** The replicator's counters, published at most every {@link #STATS_INTERVAL_MS} for metrics. */
+    private volatile dev.starling.node.replication.ReplicatorStats stats;
+    private long nextStatsMs;
+    static final long STATS_INTERVAL_MS = 1000;
 
     ReplicaAgent(String roleName, Replicator replicator, Store store, DataPlane plane,
                  int writeQueueCapacity, ConcurrentHashMap<dev.starling.node.replication.ObjectKey, ObjectCell> cells,
@@ -150,11 +154,18 @@ final class ReplicaAgent implements Agent {
         return objectCount;
     }
 
+    /** Any thread: the replicator's counters as of at most {@link #STATS_INTERVAL_MS} ago. */
+    dev.starling.node.replication.ReplicatorStats stats() {
+        return stats;
+    }
+
     @Override
     public void onStart() {
         nowMs = monotonicMs.getAsLong();
         nextTickMs = nowMs;
         publishDigest();
+        stats = replicator.stats();
+        nextStatsMs = nowMs + STATS_INTERVAL_MS;
     }
 
     @Override
@@ -176,6 +187,10 @@ final class ReplicaAgent implements Agent {
         if (nowMs >= nextTickMs) {
             replicator.tick(nowMs, fx);
             nextTickMs = nowMs + tickIntervalMs;
+            if (nowMs >= nextStatsMs) {
+                stats = replicator.stats();
+                nextStatsMs = nowMs + STATS_INTERVAL_MS;
+            }
         }
         if (fx.dirty) {
             work += finishCycle();
