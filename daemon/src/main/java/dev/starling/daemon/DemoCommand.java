@@ -1,6 +1,5 @@
 package dev.starling.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.starling.daemon.http.Json;
 import dev.starling.node.CounterHandle;
 import dev.starling.node.MapHandle;
@@ -20,7 +19,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -72,6 +70,7 @@ final class DemoCommand implements Callable<Integer> {
         Shutdown.onSignals(stop::countDown);
         try {
             out.println("starling demo: starting " + nodes + " nodes on loopback (state in " + root + ")");
+            long startMs = System.currentTimeMillis();
             String seed = null;
             for (int i = 1; i <= nodes; i++) {
                 NodeConfig.Builder b = NodeConfig.builder()
@@ -93,9 +92,8 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 out.println("  " + n.readyLine());
             }
-            long startMs = System.currentTimeMillis();
             awaitMembers(mesh, startMs);
-            out.printf("all %d nodes see each other alive after %d ms%n%n", nodes, System.currentTimeMillis() - startMs);
+            out.printf("all %d nodes see each other alive, %d ms after the first one started%n%n", nodes, System.currentTimeMillis() - startMs);
 
             long writeMs = System.currentTimeMillis();
             writeSamples(mesh);
@@ -227,8 +225,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String view(Node n) {
         MapHandle planner = n.map("agent.planner");
-        Map<String, JsonNode> doc = new TreeMap<>();
-        planner.toMap().forEach((k, v) -> doc.put(k, Json.fromValue(v)));
+        com.fasterxml.jackson.databind.node.ObjectNode doc = Json.object();
+        new TreeMap<>(planner.toMap()).forEach((k, v) -> doc.set(k, Json.fromValue(v)));
         CounterHandle frames = n.counter("frames.seen");
         RegisterHandle conf = n.register("confidence", ObjectKind.REGISTER_AVERAGE);
         double sum = 0;
@@ -237,7 +235,7 @@ final class DemoCommand implements Callable<Integer> {
             sum += Json.fromValue(v).doubleValue();
         }
         String average = siblings.isEmpty() ? "-" : String.format(java.util.Locale.ROOT, "%.2f of %d", sum / siblings.size(), siblings.size());
-        return "agent.planner=" + doc + " tasks.active=" + n.set("tasks.active").elements()
+        return "agent.planner=" + new String(Json.write(doc), java.nio.charset.StandardCharsets.UTF_8) + " tasks.active=" + n.set("tasks.active").elements()
             + " frames.seen=" + frames.value() + " confidence=" + average;
     }
 
