@@ -237,6 +237,18 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * Whether this node has seen an object of {@code kind} named {@code name}. Any thread, and
+     * unlike a handle's {@code exists()} it creates nothing for a name never seen.
+     */
+    public boolean holds(String name, ObjectKind kind) {
+        if (!ObjectKey.isValidName(name)) {
+            return false;
+        }
+        ObjectCell cell = cells.get(new ObjectKey(kind, name));
+        return cell != null && cell.state() != null;
+    }
+
+    /**
      * The replicator's counters (deltas, anti-entropy, acks), as of at most a second ago. Any
      * thread: a snapshot the replica agent publishes.
      */

@@ -302,7 +302,7 @@ public final class Api {
 
     private CompletableFuture<Reply> getRegister(Request r) {
         String name = r.param("name");
-        ObjectKind kind = node.kindOf(name);
+        ObjectKind kind = registerKindOf(name);
         if (kind == null) {
             throw ApiException.notFound("no register named \"" + name + "\"");
         }
@@ -336,6 +336,16 @@ public final class Api {
         Resolve.check(kind, body);
         WriteOptions w = writeOptions(r);
         return reply(r, node.register(r.param("name"), kind).write(Json.toValue(body), w.ack, w.timeout));
+    }
+
+    /** The register kind {@code name} holds, else whatever other kind it holds, else null. */
+    private ObjectKind registerKindOf(String name) {
+        for (ObjectKind k : ObjectKind.values()) {
+            if (k.isRegister() && node.holds(name, k)) {
+                return k;
+            }
+        }
+        return node.kindOf(name);
     }
 
     static String resolverName(ObjectKind kind) {
@@ -394,6 +404,9 @@ public final class Api {
 
     /** 404 if this node never saw {@code name}; 409 if it holds another kind. */
     private void expectKind(String name, ObjectKind expected, String what) {
+        if (node.holds(name, expected)) {
+            return;
+        }
         ObjectKind kind = node.kindOf(name);
         if (kind == null) {
             throw ApiException.notFound("no " + what + " named \"" + name + "\"");
