@@ -5,11 +5,17 @@ import dev.starling.node.membership.Member;
 import dev.starling.node.membership.MemberStatus;
 import dev.starling.node.replication.ReplicatorStats;
 import io.micrometer.core.instrument.FunctionCounter;
+import dev.starling.crdt.ReplicaId;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -28,9 +34,14 @@ final class NodeMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Node node;
+    private final MultiGauge lag;
 
     NodeMetrics(Node node) {
         this.node = node;
+        this.lag = MultiGauge.builder("starling.replication.lag")
+            .description("Per peer: time since the oldest local write it has not acknowledged (0 = up to date)")
+            .baseUnit("seconds")
+            .register(registry);
         for (MemberStatus s : MemberStatus.values()) {
             Gauge.builder("starling.members", node, n -> countMembers(n, s))
                 .description("Members as this node sees them, itself included, by state")
@@ -103,6 +114,13 @@ final class NodeMetrics {
 
     /** The Prometheus text exposition. */
     String scrape() {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        if (!node.isClosed()) {
+            for (Map.Entry<ReplicaId, Long> e : node.replicationLagMs().entrySet()) {
+                rows.add(MultiGauge.Row.of(Tags.of("peer", e.getKey().toString()), e.getValue() / 1000.0));
+            }
+        }
+        lag.register(rows, true);
         return registry.scrape();
     }
 }

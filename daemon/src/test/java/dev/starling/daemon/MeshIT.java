@@ -57,6 +57,12 @@ class MeshIT {
                 await("convergence on " + n.name, () -> converged(n));
             }
             awaitEqualRoots(nodes);
+            await("replication metrics of a", () -> {
+                String m = body(a, "/metrics");
+                return m.contains("starling_replication_lag_seconds{peer=\"" + b.replica + "\"}")
+                    && m.contains("starling_members{state=\"alive\"} 3.0")
+                    && !m.contains("starling_deltas_sent_total 0.0") && !m.contains("starling_deltas_received_total 0.0");
+            });
 
             // SIGTERM: graceful leave, exit 0
             assertThat(c.terminate()).as("stderr:\n" + c.stderrText()).isZero();
@@ -86,6 +92,14 @@ class MeshIT {
                 && n.get("/v1/counters/hits").json().path("value").asInt() == 15;
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    private static String body(StarlingProcess n, String path) {
+        try {
+            return n.get(path).body();
+        } catch (Exception e) {
+            return "";
         }
     }
 

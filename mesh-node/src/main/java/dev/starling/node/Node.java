@@ -256,6 +256,14 @@ public final class Node implements AutoCloseable {
         return agent.stats();
     }
 
+    /**
+     * Per peer the replication knows: milliseconds since the oldest local write it has not yet
+     * acknowledged was made (0 when it has everything), sampled every second. Any thread.
+     */
+    public java.util.Map<ReplicaId, Long> replicationLagMs() {
+        return agent.lagMs();
+    }
+
     /** Bytes of the store's LMDB environment in use (free pages included). */
     public long storeSizeBytes() {
         return store.sizeBytes();
