@@ -249,6 +249,57 @@ public final class Node implements AutoCloseable {
         return agent.objectCount();
     }
 
+    /**
+     * The kind of the object named {@code name} on this node, or {@code null} if this node has never
+     * seen it. If concurrent creations left the name with several kinds, the one with the lowest
+     * tag. Any thread: reads what the replica agent published (the cells), never the replicator.
+     */
+    public ObjectKind kindOf(String name) {
+        if (!ObjectKey.isValidName(name)) {
+            return null;
+        }
+        for (ObjectKind kind : ObjectKind.values()) {
+            ObjectCell cell = cells.get(new ObjectKey(kind, name));
+            if (cell != null && cell.state() != null) {
+                return kind;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether this node has seen an object of {@code kind} named {@code name}. Any thread, and
+     * unlike a handle's {@code exists()} it creates nothing for a name never seen.
+     */
+    public boolean holds(String name, ObjectKind kind) {
+        if (!ObjectKey.isValidName(name)) {
+            return false;
+        }
+        ObjectCell cell = cells.get(new ObjectKey(kind, name));
+        return cell != null && cell.state() != null;
+    }
+
+    /**
+     * The replicator's counters (deltas, anti-entropy, acks), as of at most a second ago. Any
+     * thread: a snapshot the replica agent publishes.
+     */
+    public dev.starling.node.replication.ReplicatorStats replicationStats() {
+        return agent.stats();
+    }
+
+    /**
+     * Per peer the replication knows: milliseconds since the oldest local write it has not yet
+     * acknowledged was made (0 when it has everything), sampled every second. Any thread.
+     */
+    public java.util.Map<ReplicaId, Long> replicationLagMs() {
+        return agent.lagMs();
+    }
+
+    /** Bytes of the store's LMDB environment in use (free pages included). */
+    public long storeSizeBytes() {
+        return store.sizeBytes();
+    }
+
     /** Every applied change, local or replicated, with node-local cursors. */
     public ChangeFeed changes() {
         return feed;

@@ -80,6 +80,13 @@ final class ReplicaAgent implements Agent {
     final AtomicLong commits = new AtomicLong();
     private volatile String digestRoot;
     private volatile long objectCount;
+    /** The replicator's counters, published at most every {@link #STATS_INTERVAL_MS} for metrics. */
+    private volatile dev.starling.node.replication.ReplicatorStats stats;
+    private long nextStatsMs;
+    private final LagTracker lag = new LagTracker();
+    /** Per peer: ms since the oldest delta it has not acknowledged was written (0 = up to date). */
+    private volatile java.util.Map<ReplicaId, Long> lagMs = java.util.Map.of();
+    static final long STATS_INTERVAL_MS = 1000;
 
     ReplicaAgent(String roleName, Replicator replicator, Store store, DataPlane plane,
                  int writeQueueCapacity, ConcurrentHashMap<dev.starling.node.replication.ObjectKey, ObjectCell> cells,
@@ -150,11 +157,34 @@ final class ReplicaAgent implements Agent {
         return objectCount;
     }
 
+    /** Any thread: the replicator's counters as of at most {@link #STATS_INTERVAL_MS} ago. */
+    dev.starling.node.replication.ReplicatorStats stats() {
+        return stats;
+    }
+
     @Override
     public void onStart() {
         nowMs = monotonicMs.getAsLong();
         nextTickMs = nowMs;
         publishDigest();
+        publishStats();
+    }
+
+    private void publishStats() {
+        stats = replicator.stats();
+        long lastSeq = replicator.lastSeq();
+        lag.sample(lastSeq, nowMs);
+        java.util.Map<ReplicaId, Long> m = new java.util.TreeMap<>();
+        for (java.util.Map.Entry<ReplicaId, long[]> e : replicator.peerPositions().entrySet()) {
+            m.put(e.getKey(), lag.lagMs(e.getValue()[0], lastSeq, nowMs));
+        }
+        lagMs = java.util.Collections.unmodifiableMap(m);
+        nextStatsMs = nowMs + STATS_INTERVAL_MS;
+    }
+
+    /** Any thread: each peer's replication lag in ms, as of at most {@link #STATS_INTERVAL_MS} ago. */
+    java.util.Map<ReplicaId, Long> lagMs() {
+        return lagMs;
     }
 
     @Override
@@ -176,6 +206,9 @@ final class ReplicaAgent implements Agent {
         if (nowMs >= nextTickMs) {
             replicator.tick(nowMs, fx);
             nextTickMs = nowMs + tickIntervalMs;
+            if (nowMs >= nextStatsMs) {
+                publishStats();
+            }
         }
         if (fx.dirty) {
             work += finishCycle();

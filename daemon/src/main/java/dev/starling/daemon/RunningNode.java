@@ -1,0 +1,92 @@
+package dev.starling.daemon;
+
+import dev.starling.daemon.http.Api;
+import dev.starling.daemon.http.HttpServer;
+import dev.starling.node.Node;
+import dev.starling.node.NodeConfig;
+import dev.starling.node.fault.Faults;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A node with its HTTP API and metrics, as {@code node} and {@code demo} run it. */
+final class RunningNode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunningNode.class);
+    static final int HTTP_THREADS = 2;
+
+    final Node node;
+    final HttpServer http;
+    private final ExecutorService blocking;
+    private boolean closed;
+
+    private RunningNode(Node node, HttpServer http, ExecutorService blocking) {
+        this.node = node;
+        this.http = http;
+        this.blocking = blocking;
+    }
+
+    /**
+     * Starts the node, then its HTTP API on {@code httpHost:httpPort}.
+     *
+     * @param token  the API's bearer token, or null for none
+     * @param faults the node's faults when fault injection is enabled (exposed at /v1/admin/faults),
+     *               else null
+     */
+    static RunningNode start(NodeConfig config, String httpHost, int httpPort, byte[] token, Faults faults)
+            throws InterruptedException {
+        Node node = Node.start(config, faults);
+        ExecutorService blocking = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "starling-http-blocking-" + config.name());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            NodeMetrics metrics = new NodeMetrics(node);
+            Api api = new Api(node, faults, metrics::scrape, blocking);
+            HttpServer http = HttpServer.start(httpHost, httpPort, api, token, HttpServer.DEFAULT_MAX_BODY_BYTES,
+                HTTP_THREADS, metrics::record);
+            return new RunningNode(node, http, blocking);
+        } catch (InterruptedException | RuntimeException e) {
+            blocking.shutdownNow();
+            node.close();
+            throw e;
+        }
+    }
+
+    InetSocketAddress httpAddress() {
+        return http.localAddress();
+    }
+
+    /** {@code starling node <name> replica=<id> gossip=<host:port> data=<host:port> http=<host:port> ready} */
+    String readyLine() {
+        return "starling node " + node.name() + " replica=" + node.replicaId()
+            + " gossip=" + Api.hostPort(node.gossipAddress())
+            + " data=" + Api.hostPort(node.dataAddress())
+            + " http=" + Api.hostPort(httpAddress()) + " ready";
+    }
+
+    /** Stops the API, then leaves the cluster and flushes the store. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            http.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing the HTTP server failed", e);
+        }
+        blocking.shutdown();
+        try {
+            blocking.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        node.close();
+    }
+}
