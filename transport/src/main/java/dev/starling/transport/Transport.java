@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * thread (the replica agent) calls {@link #poll}. Payloads are opaque bytes tagged with a message
  * type (1..65535) chosen by the layer above.
  *
+ * <p>Delivery modes, per message type: polled (the default) through the inbound queue and
+ * {@link #poll}; or inline, to the {@link InlineHandler} of the config on the I/O thread that
+ * decoded the message ({@link TransportConfig.Builder#inlineHandler}), for request/response traffic
+ * whose round trip must be as short as a bare Netty echo's.
+ *
  * <p>Pipeline per connection (inbound top to bottom):
  * <pre>
  *   [SslHandler]        optional TLS / mTLS
@@ -183,7 +188,10 @@ public final class Transport implements AutoCloseable {
         return p.offer(new Outgoing(type, payload));
     }
 
-    /** Hands up to {@code limit} received messages to {@code handler}; returns how many. Single consumer. */
+    /**
+     * Hands up to {@code limit} received messages (of the polled types: all but the inline ones) to
+     * {@code handler}; returns how many. Single consumer.
+     */
     public int poll(MessageHandler handler, int limit) {
         int n = 0;
         long bytes = 0;
