@@ -311,12 +311,17 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
                 queue(new InboundMessage(peerId, types[i], payloads[i]));
             }
         } else {
-            for (int i = 0; i < n; i++) {
-                if (config.isInline(types[i])) {
-                    deliverInline(inline, types[i], payloads[i]);
-                } else {
-                    queue(new InboundMessage(peerId, types[i], payloads[i]));
+            DeferredDrains drains = DeferredDrains.begin();
+            try {
+                for (int i = 0; i < n; i++) {
+                    if (config.isInline(types[i])) {
+                        deliverInline(inline, types[i], payloads[i]);
+                    } else {
+                        queue(new InboundMessage(peerId, types[i], payloads[i]));
+                    }
                 }
+            } finally {
+                drains.end(); // the replies sent by the handler leave now, in one frame per peer
             }
         }
         if (!pending.isEmpty() && channel.config().isAutoRead()) {

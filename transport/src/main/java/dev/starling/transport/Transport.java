@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Delivery modes, per message type: polled (the default) through the inbound queue and
  * {@link #poll}; or inline, to the {@link InlineHandler} of the config on the I/O thread that
  * decoded the message ({@link TransportConfig.Builder#inlineHandler}), for request/response traffic
- * whose round trip must be as short as a bare Netty echo's.
+ * whose round trip must be as short as a bare Netty echo's. A {@code send} from an inline handler
+ * to a peer served by the same I/O thread is written when the handler has handled its frame,
+ * without a wake-up.
  *
  * <p>Pipeline per connection (inbound top to bottom):
  * <pre>
