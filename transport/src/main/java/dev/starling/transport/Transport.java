@@ -20,11 +20,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline per connection (inbound top to bottom):
  * <pre>
  *   [SslHandler]        optional TLS / mTLS
- *   IdleStateHandler    heartbeat when idle, dead-peer timeout (any bytes read count as life)
+ *   IdleTracker         counts reads and writes; the transport's IdleMonitor thread turns silence
+ *                       into heartbeats and dead-peer closes (any bytes read count as life)
  *   FrameDecoder        4-byte length prefix, max frame size (fail-fast), frame timeout
  *   FrameEncoder        (outbound) control frames; batches are pre-encoded buffers
  *   EnvelopeDecoder     frame bytes -> FrameProto (bounded recursion)
@@ -73,6 +74,8 @@ public final class Transport implements AutoCloseable {
     private final AtomicInteger inboundMessages = new AtomicInteger();
     private final AtomicLong inboundBytes = new AtomicLong();
     private final EventLoopGroup group;
+    /** The transport's timer thread: idle events of every connection, reconnect backoff. */
+    private final IdleMonitor idle;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
     private final SslContext serverSsl;
@@ -96,6 +99,8 @@ public final class Transport implements AutoCloseable {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalArgumentException("invalid TLS configuration: " + e.getMessage(), e);
         }
+        this.idle = IdleMonitor.start("starling-timer-" + config.replica(), config.deadPeerTimeout().toNanos(),
+            config.heartbeatInterval().toNanos());
     }
 
     /** Binds the listening socket. */
@@ -225,6 +230,7 @@ public final class Transport implements AutoCloseable {
         synchronized (this) {
             if (!running && serverChannel == null) {
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                idle.close();
                 return;
             }
             running = false;
@@ -236,10 +242,16 @@ public final class Transport implements AutoCloseable {
             serverChannel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        idle.close();
     }
 
     TransportListener listener() {
         return listener;
+    }
+
+    /** The I/O threads (for tests). */
+    EventLoopGroup eventLoops() {
+        return group;
     }
 
     HandshakeAuth auth() {
@@ -339,13 +351,19 @@ public final class Transport implements AutoCloseable {
             }
             long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(),
                 config.reconnectMaxBackoff().toMillis(), ThreadLocalRandom.current().nextDouble());
-            p.reconnectTask(group.next().schedule(() -> {
-                // No longer pending: if the attempt fails, even before this task ends (a refused
-                // connection can fail on another event loop at once), the next one is scheduled.
-                p.reconnectStarted();
-                p.stats.reconnects.increment();
-                attemptConnect(p);
-            }, delayMs, TimeUnit.MILLISECONDS));
+            // On the timer thread, not an event loop: a loop with a timer sleeps with a timeout,
+            // which costs its connections latency (see IdleTracker).
+            try {
+                p.reconnectTask(idle.schedule(() -> {
+                    // No longer pending: if the attempt fails, even before this task ends (a refused
+                    // connection can fail on an event loop at once), the next one is scheduled.
+                    p.reconnectStarted();
+                    p.stats.reconnects.increment();
+                    attemptConnect(p);
+                }, delayMs, TimeUnit.MILLISECONDS));
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
         }
     }
 
@@ -364,8 +382,7 @@ public final class Transport implements AutoCloseable {
                 // Before the frame decoder: a peer whose frame is still arriving is alive (the
                 // frame timeout bounds how long one frame may take), and the idle events still
                 // reach the connection handler, which owns the decision.
-                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toNanos(),
-                    config.heartbeatInterval().toNanos(), 0, TimeUnit.NANOSECONDS));
+                p.addLast("idle", new IdleTracker(idle));
                 p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes(), config.frameTimeout().toNanos(),
                     System::nanoTime));
                 p.addLast("frame-encoder", FrameEncoder.INSTANCE);
