@@ -317,7 +317,10 @@ public final class TransportConfig {
             return this;
         }
 
-        /** A ping is sent when nothing was written for this long (default 1 s). */
+        /**
+         * A ping is sent when nothing was written for this long (default 1 s), checked every eighth
+         * of the shorter of this and the dead-peer timeout: up to a quarter later, never earlier.
+         */
         public Builder heartbeatInterval(Duration d) {
             this.heartbeatInterval = d;
             return this;
