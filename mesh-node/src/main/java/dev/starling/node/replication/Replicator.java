@@ -154,6 +154,9 @@ public final class Replicator {
         });
         List<String> broken = new ArrayList<>();
         recovered.forEachObject((storeKey, bytes) -> {
+            if (!EntryCodec.isEntryKey(storeKey)) {
+                return;
+            }
             try {
                 keyspace.load(bytes);
             } catch (CrdtDecodeException | RuntimeException e) {
