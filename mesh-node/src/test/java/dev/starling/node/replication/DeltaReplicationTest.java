@@ -135,4 +135,24 @@ class DeltaReplicationTest {
         assertThat(relays).isPositive();
         assertThat(a.store.acks().values()).allMatch(v -> v == 1L);
     }
+
+    @Test
+    void shouldStopHoldingTheLogForARemovedPeer() {
+        TestCluster c = new TestCluster(3);
+        c.connectAll();
+        c.deliverAll();
+        TestCluster.Node a = c.node(0);
+        TestCluster.Node gone = c.node(2);
+        WriteReceipt r = a.submit(new Op.MapPut("m", "k", Value.utf8("v")), AckLevel.ALL);
+        c.deliverAll(m -> m.to().equals(gone.id));
+        assertThat(a.store.deltaCount()).isEqualTo(1);
+        a.step(fx -> a.replicator.onPeerDown(gone.id, c.nowMs, fx));
+        a.step(fx -> a.replicator.onPeerRemoved(gone.id, c.nowMs, fx));
+        assertThat(a.store.deltaCount()).isZero();
+        assertThat(a.store.acks()).doesNotContainKey(gone.id);
+        c.advance(1000);
+        a.tick();
+        assertThat(a.completions).containsExactly(new dev.starling.node.replication.sim.StepEffects.Completion(
+            r.writeId(), 1, false));
+    }
 }
