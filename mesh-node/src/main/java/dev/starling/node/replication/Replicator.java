@@ -697,9 +697,9 @@ public final class Replicator {
             }
             if (effectiveAck(p) < lastSeq && p.resendDueMs <= nowMs) {
                 resend(p, nowMs, fx);
-            } else if (p.ack + 1 < firstRetained && p.ack < lastSeq && p.resendDueMs <= nowMs) {
-                // it holds our newest records but misses some we no longer have: anti-entropy
-                p.resendDueMs = nowMs + config.resendIntervalMs();
+            } else if (p.ack + 1 < firstRetained && p.ack < lastSeq) {
+                // it holds our newest records but misses some we no longer have: anti-entropy (at
+                // most one round per resend interval) until equal roots move its position
                 startAntiEntropy(p, nowMs, fx);
             }
         }
@@ -722,7 +722,6 @@ public final class Replicator {
                 next = Math.min(next, p.resendDueMs);
             }
         }
-        // (a peer acked only above a trimmed gap keeps a resend deadline: it is when anti-entropy retries)
         for (PendingWrite w : pending.values()) {
             next = Math.min(next, w.deadlineMs);
         }
