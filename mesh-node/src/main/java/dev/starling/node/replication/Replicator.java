@@ -581,8 +581,10 @@ public final class Replicator {
                 p.runTo = 0;
             }
             receivePositionsDirty = true;
-            sendAck(p, fx);
         }
+        // always: the peer may hold an older ack of ours (acks get lost), and equal roots are the
+        // moment it can learn that we have everything it had
+        sendAck(p, fx);
     }
 
     /** The first sequence still in the committed log (the store may have trimmed it by its bounds). */

@@ -7,6 +7,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Scale;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,8 +21,9 @@ class SimulationTest {
 
     @Property(tries = 10, edgeCases = EdgeCasesMode.NONE)
     void shouldConvergeWithNoCommittedWriteLost(@ForAll long seed, @ForAll @IntRange(min = 3, max = 7) int replicas,
-            @ForAll @DoubleRange(min = 0, max = 0.3) double loss, @ForAll @DoubleRange(min = 0, max = 0.1) double dup,
-            @ForAll @IntRange(min = 1, max = 50) int maxDelayMs, @ForAll @DoubleRange(min = 0, max = 0.03) double faults) {
+            @ForAll @DoubleRange(min = 0, max = 0.3) @Scale(3) double loss, @ForAll @DoubleRange(min = 0, max = 0.1) @Scale(3) double dup,
+            @ForAll @IntRange(min = 1, max = 50) int maxDelayMs,
+            @ForAll @DoubleRange(min = 0, max = 0.03) @Scale(4) double faults) {
         int steps = LONG ? 100_000 : 20_000;
         int runs = LONG ? 10 : 1;
         for (int i = 0; i < runs; i++) {
