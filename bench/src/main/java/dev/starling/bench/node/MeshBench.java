@@ -32,7 +32,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The mesh-core figures, on real nodes in this JVM on loopback (ports picked by the OS, the
- * {@code local} profile, sync {@code none} unless said otherwise). Every run is bounded in count and
+ * {@code lan} profile's timings, sync {@code none} unless said otherwise; {@code detect} runs both
+ * profiles). Every run is bounded in count and
  * time and closes what it starts.
  *
  * <pre>
@@ -369,7 +370,7 @@ public final class MeshBench {
     }
 
     static List<Node> startCluster(Path dir, int n, Faults faults, SyncPolicy sync) {
-        return startCluster(dir, n, faults, sync, NodeConfig.Profile.LOCAL);
+        return startCluster(dir, n, faults, sync, NodeConfig.Profile.LAN);
     }
 
     static List<Node> startCluster(Path dir, int n, Faults faults, SyncPolicy sync, NodeConfig.Profile profile) {
@@ -396,7 +397,7 @@ public final class MeshBench {
     private static NodeConfig config(Path dir, String name, SyncPolicy sync, List<String> seeds) {
         return NodeConfig.builder().name(name).dataDir(dir.resolve(name)).cluster("bench").secret(SECRET)
             .bindHost("127.0.0.1").gossipPort(0).dataPort(0).seeds(seeds).sync(sync)
-            .profile(NodeConfig.Profile.LOCAL).build();
+            .profile(NodeConfig.Profile.LAN).build();
     }
 
     private static void closeAll(List<Node> nodes) {
