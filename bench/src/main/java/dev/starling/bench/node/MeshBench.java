@@ -173,7 +173,7 @@ public final class MeshBench {
      */
     static void throughput(int n, int seconds) throws Exception {
         Path dir = Files.createTempDirectory("meshbench");
-        List<Node> nodes = startCluster(dir, n, new Faults(1), SyncPolicy.INTERVAL);
+        List<Node> nodes = startCluster(dir, n, new Faults(1), SyncPolicy.valueOf(System.getProperty("sync", "INTERVAL")));
         try {
             long bytesBefore = bytesOut(nodes);
             AtomicInteger total = new AtomicInteger();
@@ -218,6 +218,9 @@ public final class MeshBench {
                     + "data-plane-bytes=%d bytes/update/peer=%.1f (payload 32 B: 16 B key + 16 B value)%n",
                 n, updates, updates / (writeNs / 1e9), convergeNs / 1_000_000, bytes,
                 bytes / (double) updates / (n - 1));
+            for (Node node : nodes) {
+                System.out.println("  " + node.name() + " " + node.replicationStats());
+            }
         } finally {
             closeAll(nodes);
         }

@@ -360,7 +360,7 @@ public final class Replicator {
                     onDeltas(from, payload, fx);
                     break;
                 case MessageTypes.DELTA_ACK:
-                    onAck(from, payload, fx);
+                    onAck(from, payload, nowMs, fx);
                     break;
                 case MessageTypes.RELAY:
                     onRelay(from, payload, fx);
@@ -531,7 +531,7 @@ public final class Replicator {
         fx.send(p.id, MessageTypes.DELTA_ACK, b.build().toByteArray());
     }
 
-    private void onAck(ReplicaId from, byte[] payload, Effects fx) throws CrdtDecodeException {
+    private void onAck(ReplicaId from, byte[] payload, long nowMs, Effects fx) throws CrdtDecodeException {
         DeltaAckProto ack = codec.parse(DeltaAckProto.parser(), payload);
         long seq = ack.getSeq();
         if (seq < 0 || seq > lastSeq) {
@@ -544,6 +544,7 @@ public final class Replicator {
         }
         stats.acksReceived++;
         Peer p = peer(from);
+        long before = effectiveAck(p);
         if (!p.known || p.ack != seq) {
             p.known = true;
             p.ack = seq;
@@ -551,8 +552,15 @@ public final class Replicator {
         }
         p.ackRunFrom = runFrom;
         p.ackRunTo = runTo;
-        if (effectiveAck(p) >= lastSeq) {
+        long after = effectiveAck(p);
+        if (after >= lastSeq) {
             p.resendDueMs = Long.MAX_VALUE;
+        } else if (after > before) {
+            // The peer is alive and catching up: what it has not acked yet is probably on its way or
+            // in its queue. Resend only when its ack stops moving for a whole interval (as TCP
+            // restarts its retransmission timer on every new ack); resending the whole un-acked
+            // window every interval under load duplicated most of the traffic.
+            p.resendDueMs = nowMs + config.resendIntervalMs();
         }
         List<PendingWrite> acked = new ArrayList<>(pending.headMap(seq, true).values());
         if (runTo != 0) {
