@@ -11,7 +11,6 @@ import dev.starling.node.replication.StateWriter;
 import dev.starling.node.store.Batch;
 import dev.starling.node.store.Store;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -80,7 +79,11 @@ public final class ChangeFeed {
             return;
         }
         lastCursor = entries.get(entries.size() - 1).cursor();
-        List<Entry> view = Collections.unmodifiableList(entries);
+        if (listeners.isEmpty()) {
+            return;
+        }
+        // the caller reuses its list: listeners get a copy they may keep
+        List<Entry> view = List.copyOf(entries);
         for (Listener l : listeners) {
             try {
                 l.onEntries(view);

@@ -253,12 +253,16 @@ final class ReplicaAgent implements Agent {
             commits.incrementAndGet();
         }
         List<ReplicaId> peers = fx.sendPeers;
+        int[] types = fx.sendTypes;
         for (int i = 0; i < peers.size(); i++) {
-            plane.send(peers.get(i), fx.sendTypes.get(i), fx.sendPayloads.get(i));
+            plane.send(peers.get(i), types[i], fx.sendPayloads.get(i));
         }
         for (int i = 0; i < changes.size(); i++) {
             Change ch = changes.get(i);
-            ObjectCell cell = cells.computeIfAbsent(ch.object(), ObjectCell::new);
+            ObjectCell cell = cells.get(ch.object());
+            if (cell == null) {
+                cell = cells.computeIfAbsent(ch.object(), ObjectCell::new);
+            }
             cell.publish(ch.state());
         }
         for (int i = 0; i < changes.size(); i++) {
@@ -275,7 +279,7 @@ final class ReplicaAgent implements Agent {
         }
         if (!changes.isEmpty()) {
             publishDigest();
-            feed.publish(new ArrayList<>(feedEntries));
+            feed.publish(feedEntries);
         }
         feedEntries.clear();
         fx.reset();
@@ -341,7 +345,7 @@ final class ReplicaAgent implements Agent {
         boolean dirty;
         Batch batch;
         final List<ReplicaId> sendPeers = new ArrayList<>();
-        final List<Integer> sendTypes = new ArrayList<>();
+        int[] sendTypes = new int[256];
         final List<byte[]> sendPayloads = new ArrayList<>();
         final List<Change> changes = new ArrayList<>();
         long[] completions = new long[3 * 64];
@@ -350,8 +354,12 @@ final class ReplicaAgent implements Agent {
         @Override
         public void send(ReplicaId peer, int type, byte[] payload) {
             dirty = true;
+            int i = sendPeers.size();
+            if (i == sendTypes.length) {
+                sendTypes = java.util.Arrays.copyOf(sendTypes, 2 * i);
+            }
+            sendTypes[i] = type;
             sendPeers.add(peer);
-            sendTypes.add(type);
             sendPayloads.add(payload);
         }
 
@@ -385,7 +393,6 @@ final class ReplicaAgent implements Agent {
         void reset() {
             dirty = false;
             sendPeers.clear();
-            sendTypes.clear();
             sendPayloads.clear();
             changes.clear();
             completionCount = 0;

@@ -176,6 +176,7 @@ public final class MeshBench {
         List<Node> nodes = startCluster(dir, n, new Faults(1), SyncPolicy.valueOf(System.getProperty("sync", "INTERVAL")));
         try {
             long bytesBefore = bytesOut(nodes);
+            java.util.Map<String, Long> cpuBefore = cpuByThreadGroup();
             AtomicInteger total = new AtomicInteger();
             long endNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             List<Thread> writers = new ArrayList<>();
@@ -218,6 +219,11 @@ public final class MeshBench {
                     + "data-plane-bytes=%d bytes/update/peer=%.1f (payload 32 B: 16 B key + 16 B value)%n",
                 n, updates, updates / (writeNs / 1e9), convergeNs / 1_000_000, bytes,
                 bytes / (double) updates / (n - 1));
+            java.util.Map<String, Long> cpuAfter = cpuByThreadGroup();
+            StringBuilder cpu = new StringBuilder("  cpu us/update by thread group:");
+            cpuAfter.forEach((group, ns) -> cpu.append(String.format(" %s=%.2f", group,
+                (ns - cpuBefore.getOrDefault(group, 0L)) / 1e3 / updates)));
+            System.out.println(cpu);
             for (Node node : nodes) {
                 System.out.println("  " + node.name() + " " + node.replicationStats());
             }
@@ -337,6 +343,20 @@ public final class MeshBench {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** CPU time of this JVM's live threads, summed by name with digits removed. */
+    private static java.util.Map<String, Long> cpuByThreadGroup() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            java.lang.management.ThreadInfo info = mx.getThreadInfo(id);
+            long ns = mx.getThreadCpuTime(id);
+            if (info != null && ns > 0) {
+                out.merge(info.getThreadName().replaceAll("[0-9a-f]{6,}|[0-9]+", "#"), ns, Long::sum);
+            }
+        }
+        return out;
+    }
 
     private static MemberStatus status(Node observer, ReplicaId id) {
         for (Member m : observer.members()) {

@@ -1,7 +1,6 @@
 package dev.starling.node.replication;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The identity of a replicated object: its kind and its name. Names follow the API's rule,
@@ -10,7 +9,6 @@ import java.util.regex.Pattern;
 public record ObjectKey(ObjectKind kind, String name) {
 
     public static final int MAX_NAME_LENGTH = 128;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     public ObjectKey {
         Objects.requireNonNull(kind, "kind");
@@ -20,8 +18,20 @@ public record ObjectKey(ObjectKind kind, String name) {
         }
     }
 
+    /** Whether {@code name} matches {@code [A-Za-z0-9._-]{1,128}} (a loop: this runs per received record). */
     public static boolean isValidName(String name) {
-        return name != null && name.length() <= MAX_NAME_LENGTH && NAME.matcher(name).matches();
+        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            return false;
+        }
+        for (int i = 0, n = name.length(); i < n; i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
