@@ -125,15 +125,13 @@ final class NodeCommand implements Callable<Integer> {
             LOG.warn("the HTTP API listens on {} without --api-token-file: anyone who reaches it can read and write",
                 httpBind);
         }
-        if (mdns) {
-            LOG.warn("--mdns: mDNS discovery is not in this build yet; give the peers with --seed");
-        }
         if (model != null || noEncoder) {
             LOG.info("--model/--no-encoder: collections are not served by this build yet; ignored");
         }
         NodeConfig config;
         try {
             config = b.dataDir(dataDir)
+                .mdns(mdns)
                 .cluster(cluster)
                 .secret(secret)
                 .bindHost(bind)

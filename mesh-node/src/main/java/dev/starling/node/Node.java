@@ -2,6 +2,8 @@ package dev.starling.node;
 
 import dev.starling.crdt.HybridLogicalClock;
 import dev.starling.crdt.ReplicaId;
+import dev.starling.node.discovery.MdnsConfig;
+import dev.starling.node.discovery.MdnsDiscovery;
 import dev.starling.node.membership.Member;
 import dev.starling.node.membership.Membership;
 import dev.starling.node.membership.MembershipConfig;
@@ -21,6 +23,9 @@ import dev.starling.node.store.StoreConfig;
 import dev.starling.transport.Transport;
 import dev.starling.transport.TransportConfig;
 import dev.starling.transport.TransportListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -75,6 +80,7 @@ public final class Node implements AutoCloseable {
     private final ConcurrentHashMap<ObjectKey, ObjectCell> cells;
     private final ChangeFeed feed;
     private volatile Membership membership;
+    private volatile MdnsDiscovery discovery;
     private volatile boolean closed;
 
     private Node(NodeConfig config, Store store, Transport transport, DataPlane plane, ReplicaAgent agent,
@@ -135,7 +141,15 @@ public final class Node implements AutoCloseable {
                 (AtomicCounter) null, agent);
             AgentRunner.startOnThread(runner);
             Node node = new Node(config, store, transport, plane, agent, runner, cells, feed);
-            node.membership = Membership.start(membershipConfig(config, self, plane.localAddress(), faults), events);
+            try {
+                node.membership = Membership.start(membershipConfig(config, self, plane.localAddress(), faults), events);
+                if (config.mdns()) {
+                    node.discovery = startDiscovery(config, self, node.membership, plane.localAddress());
+                }
+            } catch (RuntimeException | Error e) {
+                node.close();
+                throw e;
+            }
             LOG.info("node {} replica={} gossip={} data={} started", config.name(), self,
                 node.membership.gossipAddress(), plane.localAddress());
             return node;
@@ -150,6 +164,23 @@ public final class Node implements AutoCloseable {
             closeQuietly(transport);
             closeQuietly(store);
             throw new IllegalStateException("interrupted while starting", e);
+        }
+    }
+
+    private static MdnsDiscovery startDiscovery(NodeConfig config, ReplicaId self, Membership membership,
+                                                InetSocketAddress data) {
+        try {
+            MdnsConfig mc = MdnsConfig.builder()
+                .bindAddress(InetAddress.getByName(config.bindHost()))
+                .nodeName(config.name())
+                .cluster(config.cluster())
+                .replicaId(self)
+                .gossip(membership.gossipAddress())
+                .data(data)
+                .build();
+            return MdnsDiscovery.start(mc, peer -> membership.addCandidate(peer.gossip()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start mDNS on " + config.bindHost() + ": " + e.getMessage(), e);
         }
     }
 
@@ -364,6 +395,7 @@ public final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        closeQuietly(discovery);
         closeQuietly(membership);
         closeQuietly(runner);
         closeQuietly(plane);

@@ -40,6 +40,7 @@ public final class NodeConfig {
     private final long maxClockDriftMs;
     private final Duration idleMaxPark;
     private final int writeQueueCapacity;
+    private final boolean mdns;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -55,6 +56,7 @@ public final class NodeConfig {
         this.maxClockDriftMs = b.maxClockDriftMs;
         this.idleMaxPark = b.idleMaxPark;
         this.writeQueueCapacity = b.writeQueueCapacity;
+        this.mdns = b.mdns;
     }
 
     public static Builder builder() {
@@ -124,6 +126,11 @@ public final class NodeConfig {
         return writeQueueCapacity;
     }
 
+    /** Whether the node advertises itself and discovers peers of its cluster with mDNS. */
+    public boolean mdns() {
+        return mdns;
+    }
+
     public static final class Builder {
         private String name = defaultName();
         private Path dataDir = Paths.get("starling-data");
@@ -138,6 +145,7 @@ public final class NodeConfig {
         private long maxClockDriftMs = DEFAULT_MAX_CLOCK_DRIFT_MS;
         private Duration idleMaxPark = Duration.ofMillis(1);
         private int writeQueueCapacity = 65_536;
+        private boolean mdns;
 
         private Builder() {
         }
@@ -210,6 +218,11 @@ public final class NodeConfig {
 
         public Builder writeQueueCapacity(int capacity) {
             this.writeQueueCapacity = capacity;
+            return this;
+        }
+
+        public Builder mdns(boolean on) {
+            this.mdns = on;
             return this;
         }
 

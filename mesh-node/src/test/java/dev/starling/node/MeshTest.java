@@ -209,6 +209,30 @@ class MeshTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldHealByItselfAfterAPartitionLongerThanFailureDetectionAndRemoval() throws Exception {
+        try (TestCluster cluster = TestCluster.start(tmp, 4)) {
+            List<Node> nodes = cluster.nodes;
+            // The side without the seed (node 0) is cut off until both sides have removed each other.
+            Set<dev.starling.crdt.ReplicaId> side = Set.of(nodes.get(2).replicaId(), nodes.get(3).replicaId());
+            cluster.faults.isolate(side);
+            Await.until(() -> nodes.stream().allMatch(n -> TestCluster.alive(n).size() == 2
+                    && n.members().size() == 2), TestCluster.CONVERGE,
+                () -> "each side removed the other: " + nodes.stream().map(n -> n.name() + "=" + n.members()).toList());
+            nodes.get(0).map("during").put("left", Value.utf8("a")).get(10, TimeUnit.SECONDS);
+            nodes.get(3).map("during").put("right", Value.utf8("b")).get(10, TimeUnit.SECONDS);
+
+            cluster.faults.clear();
+            cluster.awaitAllAlive();
+            cluster.awaitConverged();
+            for (Node n : nodes) {
+                assertThat(n.map("during").toMap()).as(n.name()).containsOnlyKeys("left", "right");
+                assertThat(n.members()).as(n.name()).hasSize(4);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldReportAllNotConfirmedWithAPeerDownAndStillDeliverItLater() throws Exception {
         try (TestCluster cluster = TestCluster.start(tmp, 3)) {
             Node a = cluster.nodes.get(0);

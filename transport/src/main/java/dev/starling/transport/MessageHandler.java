@@ -2,7 +2,7 @@ package dev.starling.transport;
 
 import dev.starling.crdt.ReplicaId;
 
-/** Consumes received messages, on the thread that calls {@link Transport#poll}. */
+/** Consumes received messages of the polled types, on the thread that calls {@link Transport#poll}. */
 @FunctionalInterface
 public interface MessageHandler {
 

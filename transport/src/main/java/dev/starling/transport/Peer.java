@@ -76,17 +76,28 @@ final class Peer {
     }
 
     /**
-     * Asks the channel's event loop to drain the queue (once, however many callers ask).
+     * Asks the channel's event loop to drain the queue (once, however many callers ask): from
+     * another thread with a task (which wakes the event loop up); from that event loop while it
+     * runs an {@link InlineHandler}, in place once the handler has handled the whole frame (see
+     * {@link DeferredDrains}); from that event loop otherwise, with a task (no wake-up needed).
      *
      * <p>{@code drainScheduled} is the queue's consumer token: the queue has a single consumer, and
      * only its holder polls it. It is taken here and released at the end of {@link #runDrain}, so
-     * two drains never run at once even when the connection moves to another event loop.
+     * two drains never run at once even when the connection moves to another event loop. While it
+     * is held, further offers schedule nothing: one wake-up per drain, however many senders.
      */
     void scheduleDrain() {
         Channel ch = currentChannel();
         if (ch != null && drainScheduled.compareAndSet(false, true)) {
-            execute(ch, drainTask);
+            if (!ch.eventLoop().inEventLoop() || !DeferredDrains.defer(this)) {
+                execute(ch, drainTask);
+            }
         }
+    }
+
+    /** Runs a drain that {@link DeferredDrains} noted (the caller holds the token). */
+    void drainDeferred() {
+        runDrain();
     }
 
     private void execute(Channel ch, Runnable task) {

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a connection: runs the handshake, then hands received messages to the
- * transport's inbound queue. Lives on one event loop; no locks. Receives parsed {@link FrameProto}s,
+ * transport's inbound queue, or those of the inline types to the {@link InlineHandler}, in order,
+ * on this event loop. Lives on one event loop; no locks. Receives parsed {@link FrameProto}s,
  * or {@link DecodedBatch}es for plain batch frames (neither owns a buffer).
  *
  * <pre>
@@ -66,6 +67,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     private Peer peer;
     private boolean established;
     private String closeReason = "closed";
+    private boolean inlineFailureLogged;
 
     PeerConnection(Transport transport, boolean client, ReplicaId expectedPeer) {
         this.transport = transport;
@@ -303,16 +305,56 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
             peer.stats.messagesIn.add(n);
             peer.stats.bytesIn.add(FrameDecoder.LENGTH_BYTES + batch.frameBytes);
         }
-        for (int i = 0; i < n; i++) {
-            InboundMessage in = new InboundMessage(peerId, types[i], payloads[i]);
-            if (!pending.isEmpty() || !transport.offerInbound(in)) {
-                pending.add(in);
+        InlineHandler inline = config.inlineHandler();
+        if (inline == null) {
+            for (int i = 0; i < n; i++) {
+                queue(new InboundMessage(peerId, types[i], payloads[i]));
+            }
+        } else {
+            DeferredDrains drains = DeferredDrains.begin();
+            try {
+                for (int i = 0; i < n; i++) {
+                    if (config.isInline(types[i])) {
+                        deliverInline(inline, types[i], payloads[i]);
+                    } else {
+                        queue(new InboundMessage(peerId, types[i], payloads[i]));
+                    }
+                }
+            } finally {
+                drains.end(); // the replies sent by the handler leave now, in one frame per peer
             }
         }
         if (!pending.isEmpty() && channel.config().isAutoRead()) {
             channel.config().setAutoRead(false);
             transport.stats().inboundPauses.increment();
             ctx.executor().schedule(() -> retryPending(ctx), INBOUND_RETRY_NS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** To the consumer's queue; behind what is already waiting for room in it, if anything is. */
+    private void queue(InboundMessage in) {
+        if (!pending.isEmpty() || !transport.offerInbound(in)) {
+            pending.add(in);
+        }
+    }
+
+    /**
+     * Hands one message to the inline handler on this event loop. An exception is the handler's
+     * fault, not the peer's (the frame was valid and authenticated): count it, log it, keep the
+     * connection and go on, as a failing {@link Transport#poll} handler would lose one message.
+     */
+    private void deliverInline(InlineHandler handler, int type, byte[] payload) {
+        try {
+            handler.onMessage(transport, peerId, type, payload);
+        } catch (Exception e) {
+            transport.stats().inlineHandlerFailures.increment();
+            if (!inlineFailureLogged) {
+                inlineFailureLogged = true;
+                LOG.warn("inline handler failed on a message of type {} from {} (further failures on this connection"
+                    + " are logged at DEBUG)", type, peerId, e);
+            } else {
+                LOG.debug("inline handler failed on a message of type {} from {}", type, peerId, e);
+            }
         }
     }
 

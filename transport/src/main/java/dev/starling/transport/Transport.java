@@ -20,11 +20,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,10 +42,18 @@ import org.slf4j.LoggerFactory;
  * thread (the replica agent) calls {@link #poll}. Payloads are opaque bytes tagged with a message
  * type (1..65535) chosen by the layer above.
  *
+ * <p>Delivery modes, per message type: polled (the default) through the inbound queue and
+ * {@link #poll}; or inline, to the {@link InlineHandler} of the config on the I/O thread that
+ * decoded the message ({@link TransportConfig.Builder#inlineHandler}), for request/response traffic
+ * whose round trip must be as short as a bare Netty echo's. A {@code send} from an inline handler
+ * to a peer served by the same I/O thread is written when the handler has handled its frame,
+ * without a wake-up.
+ *
  * <p>Pipeline per connection (inbound top to bottom):
  * <pre>
  *   [SslHandler]        optional TLS / mTLS
- *   IdleStateHandler    heartbeat when idle, dead-peer timeout (any bytes read count as life)
+ *   IdleTracker         counts reads and writes; the transport's IdleMonitor thread turns silence
+ *                       into heartbeats and dead-peer closes (any bytes read count as life)
  *   FrameDecoder        4-byte length prefix, max frame size (fail-fast), frame timeout
  *   FrameEncoder        (outbound) control frames; batches are pre-encoded buffers
  *   EnvelopeDecoder     frame bytes -> FrameProto (bounded recursion)
@@ -66,6 +74,8 @@ public final class Transport implements AutoCloseable {
     private final AtomicInteger inboundMessages = new AtomicInteger();
     private final AtomicLong inboundBytes = new AtomicLong();
     private final EventLoopGroup group;
+    /** The transport's timer thread: idle events of every connection, reconnect backoff. */
+    private final IdleMonitor idle;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
     private final SslContext serverSsl;
@@ -89,6 +99,8 @@ public final class Transport implements AutoCloseable {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalArgumentException("invalid TLS configuration: " + e.getMessage(), e);
         }
+        this.idle = IdleMonitor.start("starling-timer-" + config.replica(), config.deadPeerTimeout().toNanos(),
+            config.heartbeatInterval().toNanos());
     }
 
     /** Binds the listening socket. */
@@ -183,7 +195,10 @@ public final class Transport implements AutoCloseable {
         return p.offer(new Outgoing(type, payload));
     }
 
-    /** Hands up to {@code limit} received messages to {@code handler}; returns how many. Single consumer. */
+    /**
+     * Hands up to {@code limit} received messages (of the polled types: all but the inline ones) to
+     * {@code handler}; returns how many. Single consumer.
+     */
     public int poll(MessageHandler handler, int limit) {
         int n = 0;
         long bytes = 0;
@@ -215,6 +230,7 @@ public final class Transport implements AutoCloseable {
         synchronized (this) {
             if (!running && serverChannel == null) {
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                idle.close();
                 return;
             }
             running = false;
@@ -226,10 +242,16 @@ public final class Transport implements AutoCloseable {
             serverChannel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        idle.close();
     }
 
     TransportListener listener() {
         return listener;
+    }
+
+    /** The I/O threads (for tests). */
+    EventLoopGroup eventLoops() {
+        return group;
     }
 
     HandshakeAuth auth() {
@@ -329,13 +351,19 @@ public final class Transport implements AutoCloseable {
             }
             long delayMs = p.nextBackoffMs(config.reconnectMinBackoff().toMillis(),
                 config.reconnectMaxBackoff().toMillis(), ThreadLocalRandom.current().nextDouble());
-            p.reconnectTask(group.next().schedule(() -> {
-                // No longer pending: if the attempt fails, even before this task ends (a refused
-                // connection can fail on another event loop at once), the next one is scheduled.
-                p.reconnectStarted();
-                p.stats.reconnects.increment();
-                attemptConnect(p);
-            }, delayMs, TimeUnit.MILLISECONDS));
+            // On the timer thread, not an event loop: a loop with a timer sleeps with a timeout,
+            // which costs its connections latency (see IdleTracker).
+            try {
+                p.reconnectTask(idle.schedule(() -> {
+                    // No longer pending: if the attempt fails, even before this task ends (a refused
+                    // connection can fail on an event loop at once), the next one is scheduled.
+                    p.reconnectStarted();
+                    p.stats.reconnects.increment();
+                    attemptConnect(p);
+                }, delayMs, TimeUnit.MILLISECONDS));
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
         }
     }
 
@@ -354,8 +382,7 @@ public final class Transport implements AutoCloseable {
                 // Before the frame decoder: a peer whose frame is still arriving is alive (the
                 // frame timeout bounds how long one frame may take), and the idle events still
                 // reach the connection handler, which owns the decision.
-                p.addLast("idle", new IdleStateHandler(config.deadPeerTimeout().toNanos(),
-                    config.heartbeatInterval().toNanos(), 0, TimeUnit.NANOSECONDS));
+                p.addLast("idle", new IdleTracker(idle));
                 p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes(), config.frameTimeout().toNanos(),
                     System::nanoTime));
                 p.addLast("frame-encoder", FrameEncoder.INSTANCE);

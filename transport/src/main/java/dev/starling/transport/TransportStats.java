@@ -18,6 +18,7 @@ public final class TransportStats {
     final LongAdder connectionsAccepted = new LongAdder();
     final LongAdder connectionsEstablished = new LongAdder();
     final LongAdder inboundPauses = new LongAdder();
+    final LongAdder inlineHandlerFailures = new LongAdder();
 
     TransportStats() {
         for (CloseReason r : CloseReason.values()) {
@@ -61,9 +62,15 @@ public final class TransportStats {
         return inboundPauses.sum();
     }
 
+    /** Messages whose {@link InlineHandler} threw (each counts as delivered; the connection stays up). */
+    public long inlineHandlerFailures() {
+        return inlineHandlerFailures.sum();
+    }
+
     @Override
     public String toString() {
         return "TransportStats{accepted=" + connectionsAccepted() + ", established=" + connectionsEstablished()
-            + ", closes=" + closes + ", inboundPauses=" + inboundPauses() + "}";
+            + ", closes=" + closes + ", inboundPauses=" + inboundPauses() + ", inlineHandlerFailures="
+            + inlineHandlerFailures() + "}";
     }
 }

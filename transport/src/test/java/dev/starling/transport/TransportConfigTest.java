@@ -169,6 +169,39 @@ class TransportConfigTest {
     }
 
     @Test
+    void shouldDeliverOnlyTheChosenTypesInline() {
+        InlineHandler h = (t, sender, type, payload) -> { };
+        TransportConfig none = lan().build();
+        assertThat(none.inlineHandler()).isNull();
+        assertThat(none.isInline(1)).isFalse();
+        TransportConfig all = lan().inlineHandler(h).build();
+        assertThat(all.inlineHandler()).isSameAs(h);
+        assertThat(all.isInline(1)).isTrue();
+        assertThat(all.isInline(65_535)).isTrue();
+        TransportConfig some = lan().inlineHandler(h, 7, 64, 65_535).build();
+        assertThat(some.isInline(7)).isTrue();
+        assertThat(some.isInline(64)).isTrue();
+        assertThat(some.isInline(65_535)).isTrue();
+        for (int type : new int[] {1, 6, 8, 63, 65, 71, 128, 7 + 64, 65_534}) {
+            assertThat(some.isInline(type)).as("type %d", type).isFalse();
+        }
+        // The last call wins.
+        assertThat(lan().inlineHandler(h, 7).inlineHandler(h).build().isInline(8)).isTrue();
+        assertThat(lan().inlineHandler(h).inlineHandler(h, 7).build().isInline(8)).isFalse();
+    }
+
+    @Test
+    void shouldRefuseBadInlineTypes() {
+        InlineHandler h = (t, sender, type, payload) -> { };
+        assertRefused(b -> b.inlineHandler(h, 0), "inline message type");
+        assertRefused(b -> b.inlineHandler(h, 7, 65_536), "inline message type");
+        assertRefused(b -> b.inlineHandler(h, -1), "inline message type");
+        assertRefused(b -> b.inlineHandler(h, new int[0]), "no inline message types");
+        assertThatThrownBy(() -> lan().inlineHandler(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> lan().inlineHandler(null, 7)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void shouldRefuseConnectingToItself() {
         try (Transport t = new Transport(lan().build(), TransportListener.NONE)) {
             assertThatThrownBy(() -> t.connect(ID, new java.net.InetSocketAddress("127.0.0.1", 1)))

@@ -74,6 +74,7 @@ public final class MeshBench {
             }
             case "antientropy" -> antiEntropy(Integer.parseInt(opt(args, "--keys", "1000000")),
                 Integer.parseInt(opt(args, "--diverge", "10000")));
+            case "single" -> single(Integer.parseInt(opt(args, "--keys", "200000")));
             case "restart" -> restart(Integer.parseInt(opt(args, "--keys", "1000000")));
             case "detect" -> detect(nodes[0]);
             default -> throw new IllegalArgumentException("unknown mode " + mode);
@@ -262,6 +263,21 @@ public final class MeshBench {
                 bytes / (double) divergentBytes, tookNs / 1_000_000);
         } finally {
             closeAll(nodes);
+        }
+    }
+
+    // ---------------------------------------------------------------- one node, no peers
+
+    /** Local write rate of one node with no peers (sync none): the agent's cost per write. */
+    static void single(int keys) throws Exception {
+        Path dir = Files.createTempDirectory("meshbench");
+        try (Node node = Node.start(config(dir, "s0", SyncPolicy.NONE, List.of()))) {
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                putAll(node.map("single"), keys, "k%09d", "v%015d");
+                long ns = System.nanoTime() - t0;
+                System.out.printf("single round=%d writes=%d rate=%.0f writes/s%n", round, keys, keys / (ns / 1e9));
+            }
         }
     }
 

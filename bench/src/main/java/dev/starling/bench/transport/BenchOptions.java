@@ -29,6 +29,7 @@ final class BenchOptions {
     int rttWarmupSamples = 20_000;
     int payloadBytes = 64;
     int messageType = 1;
+    int inlineType = 2;
     int flushEvery = 256;
     int ioThreads = TransportConfig.lan(new ReplicaId(1), "x", "0123456789abcdef".getBytes(StandardCharsets.US_ASCII))
         .build().ioThreads();
@@ -61,6 +62,7 @@ final class BenchOptions {
                 case "--rtt-warmup-samples" -> o.rttWarmupSamples = Integer.parseInt(value(args, ++i, a));
                 case "--payload" -> o.payloadBytes = Integer.parseInt(value(args, ++i, a));
                 case "--type" -> o.messageType = Integer.parseInt(value(args, ++i, a));
+                case "--inline-type" -> o.inlineType = Integer.parseInt(value(args, ++i, a));
                 case "--flush-every" -> o.flushEvery = Integer.parseInt(value(args, ++i, a));
                 case "--io-threads" -> o.ioThreads = Integer.parseInt(value(args, ++i, a));
                 case "--nio" -> o.epoll = false;
@@ -83,6 +85,10 @@ final class BenchOptions {
             || o.rttWarmupSamples < 0 || o.flushEvery < 1 || o.ioThreads < 1 || o.pollLimit < 1
             || o.timeoutSeconds < 1) {
             throw new IllegalArgumentException("counts must be positive");
+        }
+        if (o.messageType < 1 || o.messageType > TransportConfig.MAX_MESSAGE_TYPE || o.inlineType < 1
+            || o.inlineType > TransportConfig.MAX_MESSAGE_TYPE || o.inlineType == o.messageType) {
+            throw new IllegalArgumentException("--type and --inline-type must be two different types 1..65535");
         }
         if (o.payloadBytes < 8 || o.payloadBytes > 64 * 1024) {
             throw new IllegalArgumentException("--payload must be 8..65536 (the first 8 bytes carry a sequence number)");
@@ -112,7 +118,8 @@ final class BenchOptions {
               --rtt-samples N             round trips per measured RTT run (default 50000)
               --rtt-warmup-samples N      round trips per warmup RTT run (default 20000)
               --payload N                 payload bytes (default 64)
-              --type N                    Starling message type (default 1: a 1-byte varint)
+              --type N                    Starling message type, polled delivery (default 1: a 1-byte varint)
+              --inline-type N             Starling message type of the inline RTT contenders (default 2)
               --flush-every N             baseline writer flushes every N messages (default 256)
               --io-threads N              event loop threads per side, both contenders (default: Transport default)
               --nio                       use NIO even when epoll is available (both contenders)
@@ -128,7 +135,7 @@ final class BenchOptions {
     public String toString() {
         return "mode=" + mode + (baseline && starling ? "" : " only=" + (baseline ? "baseline" : "starling")) + " runs=" + runs + " warmupRuns=" + warmupRuns + " messages=" + messages
             + " warmupMessages=" + warmupMessages + " rttSamples=" + rttSamples + " rttWarmupSamples="
-            + rttWarmupSamples + " payload=" + payloadBytes + " type=" + messageType + " flushEvery=" + flushEvery
+            + rttWarmupSamples + " payload=" + payloadBytes + " type=" + messageType + " inlineType=" + inlineType + " flushEvery=" + flushEvery
             + " ioThreads=" + ioThreads + " epoll=" + epoll + " idle=" + idle.name().toLowerCase(Locale.ROOT)
             + " pollLimit=" + pollLimit + " timeoutS=" + timeoutSeconds + " leakDetection=" + leakDetection;
     }

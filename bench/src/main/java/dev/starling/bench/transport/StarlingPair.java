@@ -1,6 +1,7 @@
 package dev.starling.bench.transport;
 
 import dev.starling.crdt.ReplicaId;
+import dev.starling.transport.InlineHandler;
 import dev.starling.transport.MessageHandler;
 import dev.starling.transport.PeerStats;
 import dev.starling.transport.SendResult;
@@ -10,8 +11,11 @@ import dev.starling.transport.TransportListener;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,8 +30,17 @@ import java.util.concurrent.locks.LockSupport;
  * thread is B's consumer: it calls {@code B.poll} in a loop, checks the sequence and counts. Time
  * runs from just before the first send to the poll that returns the last message.
  *
- * <p>Round trip: the calling thread is A's consumer: it sends a request and polls A until the reply
- * is there; a dedicated thread is B's consumer, and sends each message it polls back to A.
+ * <p>Round trip, polled (the default delivery): the calling thread is A's consumer: it sends a
+ * request and polls A until the reply is there; a dedicated thread is B's consumer, and sends each
+ * message it polls back to A.
+ *
+ * <p>Round trip, inline (a pair made with {@code inline}: both transports deliver the inline type,
+ * {@link BenchOptions#inlineType}, to an {@link InlineHandler}; other types are still polled): B's
+ * handler sends each request back from its event loop. {@link #roundTripsInline}: A's handler takes
+ * the time of the reply and sends the next request from A's event loop, as the baseline's client
+ * handler does; no application thread is involved. {@link #roundTripsInlineFromApp}: the calling
+ * thread sends each request and waits (same idle strategy as the consumers) until A's handler
+ * publishes the reply: the two hand-offs on A's side remain, those on B's side are gone.
  */
 final class StarlingPair implements AutoCloseable {
 
@@ -38,13 +51,27 @@ final class StarlingPair implements AutoCloseable {
     private final BenchOptions o;
     private final Transport a;
     private final Transport b;
+    /** What A's inline handler does with a reply (set per run; null between runs). */
+    private volatile InlineHandler onInlineReply;
 
-    StarlingPair(BenchOptions o) throws Exception {
+    StarlingPair(BenchOptions o, boolean inline) throws Exception {
         this.o = o;
-        a = new Transport(config(A), TransportListener.NONE);
+        InlineHandler toA = (t, sender, type, payload) -> {
+            InlineHandler h = onInlineReply;
+            if (h != null) {
+                h.onMessage(t, sender, type, payload);
+            }
+        };
+        InlineHandler echo = (t, sender, type, payload) -> {
+            SendResult r = t.send(sender, type, payload);
+            if (r != SendResult.QUEUED) {
+                throw new IllegalStateException("starling inline echo: send returned " + r);
+            }
+        };
+        a = new Transport(config(A, inline ? toA : null), TransportListener.NONE);
         Transport tb = null;
         try {
-            tb = new Transport(config(B), TransportListener.NONE);
+            tb = new Transport(config(B, inline ? echo : null), TransportListener.NONE);
             a.start();
             tb.start();
             a.connect(B, tb.localAddress());
@@ -65,13 +92,16 @@ final class StarlingPair implements AutoCloseable {
         b = tb;
     }
 
-    private TransportConfig config(ReplicaId id) {
-        return TransportConfig.lan(id, "bench", SECRET)
+    private TransportConfig config(ReplicaId id, InlineHandler inline) {
+        TransportConfig.Builder c = TransportConfig.lan(id, "bench", SECRET)
             .bindHost("127.0.0.1")
             .port(0)
             .ioThreads(o.ioThreads)
-            .preferEpoll(o.epoll)
-            .build();
+            .preferEpoll(o.epoll);
+        if (inline != null) {
+            c.inlineHandler(inline, o.inlineType);
+        }
+        return c.build();
     }
 
     /** Counters of the A->B direction (A's view of B). */
@@ -229,6 +259,94 @@ final class StarlingPair implements AutoCloseable {
         } finally {
             stop.set(true);
             echo.join(5_000);
+        }
+    }
+
+    /** One request outstanding, driven from A's event loop by A's inline handler (see the class comment). */
+    void roundTripsInline(long[] samples) throws Exception {
+        int type = o.inlineType;
+        int payloadBytes = o.payloadBytes;
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<String> error = new AtomicReference<>();
+        // Written by the calling thread before the first send, then only by A's event loop; read
+        // back by the calling thread after the latch.
+        long[] sentAt = new long[1];
+        int[] next = {0};
+        onInlineReply = (t, sender, ty, payload) -> {
+            long now = System.nanoTime();
+            int i = next[0];
+            if (i >= samples.length) {
+                error.compareAndSet(null, "starling inline RTT: unexpected reply");
+                return;
+            }
+            long seq = ByteBuffer.wrap(payload).getLong(0);
+            if (seq != i || ty != type) {
+                error.compareAndSet(null, "starling inline RTT: reply " + seq + ", expected " + i);
+            }
+            samples[i] = now - sentAt[0];
+            next[0] = ++i;
+            if (i == samples.length) {
+                done.countDown();
+                return;
+            }
+            byte[] request = new byte[payloadBytes];
+            ByteBuffer.wrap(request).putLong(0, i);
+            sentAt[0] = System.nanoTime();
+            SendResult r = t.send(B, type, request);
+            if (r != SendResult.QUEUED) {
+                error.compareAndSet(null, "starling inline RTT: send returned " + r);
+                done.countDown();
+            }
+        };
+        try {
+            byte[] first = new byte[payloadBytes];
+            sentAt[0] = System.nanoTime();
+            SendResult r = a.send(B, type, first);
+            if (r != SendResult.QUEUED) {
+                throw new IllegalStateException("send returned " + r);
+            }
+            if (!done.await(o.timeoutSeconds, TimeUnit.SECONDS)) {
+                throw new TimeoutException("starling inline RTT run did not finish in " + o.timeoutSeconds + " s");
+            }
+        } finally {
+            onInlineReply = null;
+        }
+        if (error.get() != null) {
+            throw new IllegalStateException(error.get());
+        }
+    }
+
+    /** One request outstanding, sent by the calling thread; A's inline handler hands it the reply. */
+    void roundTripsInlineFromApp(long[] samples) throws Exception {
+        long timeoutNs = o.timeoutSeconds * 1_000_000_000L;
+        int type = o.inlineType;
+        AtomicLong reply = new AtomicLong(-1);
+        onInlineReply = (t, sender, ty, payload) -> reply.lazySet(ByteBuffer.wrap(payload).getLong(0));
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < samples.length; i++) {
+                byte[] payload = new byte[o.payloadBytes];
+                ByteBuffer.wrap(payload).putLong(0, i);
+                long t0 = System.nanoTime();
+                SendResult r = a.send(B, type, payload);
+                if (r != SendResult.QUEUED) {
+                    throw new IllegalStateException("send returned " + r);
+                }
+                int idleRounds = 0;
+                long got;
+                while ((got = reply.get()) < i) {
+                    idle(o.idle, idleRounds++);
+                    if ((idleRounds & 0xFFFF) == 0 && System.nanoTime() - start > timeoutNs) {
+                        throw new TimeoutException("starling inline RTT from app: no reply to " + i);
+                    }
+                }
+                samples[i] = System.nanoTime() - t0;
+                if (got != i) {
+                    throw new IllegalStateException("starling inline RTT from app: reply " + got + ", expected " + i);
+                }
+            }
+        } finally {
+            onInlineReply = null;
         }
     }
 

@@ -19,7 +19,9 @@ import java.util.Locale;
 /**
  * Starling transport vs. a bare Netty baseline on 127.0.0.1, measured in the same JVM and run:
  * one-way throughput of small messages, request/response round trip, and the bytes of framing and
- * envelope per batched message. Prints one line per run and a summary table.
+ * envelope per batched message. Prints one line per run and a summary table. The round trip has
+ * two Starling contenders: the default (polled) delivery, through application threads, and inline
+ * delivery, on the event loops like the baseline (see {@link StarlingPair}).
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar dev.starling.bench.transport.TransportBench [--help]
@@ -79,7 +81,7 @@ public final class TransportBench {
         long frames = 0;
         long messages = 0;
         try (NettyBaseline baseline = o.baseline ? new NettyBaseline(o) : null;
-             StarlingPair starling = o.starling ? new StarlingPair(o) : null) {
+             StarlingPair starling = o.starling ? new StarlingPair(o, false) : null) {
             for (int i = 0; i < o.warmupRuns; i++) {
                 if (baseline != null) {
                     baselineThroughput(baseline, o.warmupMessages, "warmup " + (i + 1));
@@ -170,47 +172,32 @@ public final class TransportBench {
     private void roundTrip() throws Exception {
         System.out.printf(Locale.ROOT, "%n== round trip: %d-byte request and response, one outstanding, %d warmup x %d"
             + " + %d measured x %d ==%n", o.payloadBytes, o.warmupRuns, o.rttWarmupSamples, o.runs, o.rttSamples);
-        double[][] base = new double[3][o.baseline ? o.runs : 0];
-        double[][] threaded = new double[3][o.baseline ? o.runs : 0];
-        double[][] star = new double[3][o.starling ? o.runs : 0];
-        double[] qs = {0.50, 0.99, 0.999};
+        System.out.println("   baseline   bare Netty, echo and next request on the event loops");
+        System.out.println("   threaded   bare Netty through an application thread on each side (info)");
+        System.out.println("   polled     Starling, default delivery: send from / poll on an application thread on each side");
+        System.out.println("   inline     Starling, inline delivery on both sides: echo and next request on the event loops");
+        System.out.println("   inl-app    Starling, inline delivery; requests sent by, replies handed to, an application thread (info)");
+        int n = o.runs;
+        double[][] base = new double[3][o.baseline ? n : 0];
+        double[][] threaded = new double[3][o.baseline ? n : 0];
+        double[][] polled = new double[3][o.starling ? n : 0];
+        double[][] inline = new double[3][o.starling ? n : 0];
+        double[][] inlineApp = new double[3][o.starling ? n : 0];
         try (NettyBaseline baseline = o.baseline ? new NettyBaseline(o) : null;
-             StarlingPair starling = o.starling ? new StarlingPair(o) : null) {
+             StarlingPair starling = o.starling ? new StarlingPair(o, false) : null;
+             StarlingPair inlinePair = o.starling ? new StarlingPair(o, true) : null) {
             long[] warm = new long[Math.max(1, o.rttWarmupSamples)];
             for (int i = 0; i < o.warmupRuns && o.rttWarmupSamples > 0; i++) {
-                if (baseline != null) {
-                    Meter m = Meter.start();
-                    baseline.roundTrips(warm, o.timeoutSeconds);
-                    report("baseline", "warmup " + (i + 1), warm, null, 0, m.stop(warm.length));
-                    m = Meter.start();
-                    baseline.roundTripsThreaded(warm, o.idle, o.timeoutSeconds);
-                    report("threaded", "warmup " + (i + 1), warm, null, 0, m.stop(warm.length));
-                }
-                if (starling != null) {
-                    Meter m = Meter.start();
-                    starling.roundTrips(warm);
-                    report("starling", "warmup " + (i + 1), warm, null, 0, m.stop(warm.length));
-                }
+                rttRound(baseline, starling, inlinePair, warm, "warmup " + (i + 1), null, 0);
             }
             long[] samples = new long[o.rttSamples];
             PeerStats ps = starling == null ? null : starling.senderStats();
             long bytes0 = ps == null ? 0 : ps.bytesOut();
             long msgs0 = ps == null ? 0 : ps.messagesOut();
             long frames0 = ps == null ? 0 : ps.framesOut();
-            for (int i = 0; i < o.runs; i++) {
-                if (baseline != null) {
-                    Meter m = Meter.start();
-                    baseline.roundTrips(samples, o.timeoutSeconds);
-                    report("baseline", "run " + (i + 1), samples, base, i, m.stop(samples.length));
-                    m = Meter.start();
-                    baseline.roundTripsThreaded(samples, o.idle, o.timeoutSeconds);
-                    report("threaded", "run " + (i + 1), samples, threaded, i, m.stop(samples.length));
-                }
-                if (starling != null) {
-                    Meter m = Meter.start();
-                    starling.roundTrips(samples);
-                    report("starling", "run " + (i + 1), samples, star, i, m.stop(samples.length));
-                }
+            for (int i = 0; i < n; i++) {
+                rttRound(baseline, starling, inlinePair, samples, "run " + (i + 1),
+                    new double[][][] {base, threaded, polled, inline, inlineApp}, i);
             }
             if (ps != null) {
                 long msgs = ps.messagesOut() - msgs0;
@@ -222,25 +209,60 @@ public final class TransportBench {
             }
         }
         String[] names = {"p50", "p99", "p99.9"};
-        for (int q = 0; q < qs.length; q++) {
-            Summary b = Summary.of(base[q]);
-            Summary s = Summary.of(star[q]);
-            double ratio = s.mean / b.mean;
-            boolean goal = q == 1;
-            table.add(new String[] {"round trip " + names[q] + " [us]", b.format("%.1f"), s.format("%.1f"),
-                String.format(Locale.ROOT, "%.2f", ratio), goal ? "<= 1.5 x" : "(none)",
-                goal ? (ratio <= 1.5 ? "yes" : "NO") : ""});
+        for (int q = 0; q < names.length; q++) {
+            rttRow("round trip " + names[q] + " [us], Starling inline", base[q], inline[q], q == 1);
+        }
+        for (int q = 0; q < names.length; q++) {
+            rttRow("round trip " + names[q] + " [us], Starling polled", base[q], polled[q], q == 1);
         }
         if (rttOverhead != null) {
             table.add(new String[] {"  info: overhead per " + o.payloadBytes + " B msg, 1 outstanding [B]",
                 "4 (length prefix)", rttOverhead, "", "(none: nothing to batch)", ""});
         }
-        for (int q = 0; q < qs.length; q++) {
-            Summary t = Summary.of(threaded[q]);
-            Summary s = Summary.of(star[q]);
-            table.add(new String[] {"  info: round trip " + names[q] + " [us], Netty via app threads", t.format("%.1f"),
-                s.format("%.1f"), String.format(Locale.ROOT, "%.2f", s.mean / t.mean), "(none)", ""});
+        for (int q = 0; q < names.length; q++) {
+            rttRow("  info: round trip " + names[q] + " [us], Starling inline, app thread on A", base[q], inlineApp[q],
+                false);
         }
+        for (int q = 0; q < names.length; q++) {
+            Summary t = Summary.of(threaded[q]);
+            Summary s = Summary.of(polled[q]);
+            table.add(new String[] {"  info: round trip " + names[q] + " [us], Starling polled vs Netty via app threads",
+                t.format("%.1f"), s.format("%.1f"), String.format(Locale.ROOT, "%.2f", s.mean / t.mean), "(none)", ""});
+        }
+    }
+
+    /** One run of each round-trip contender, in a fixed order; {@code into} null for warmups. */
+    private void rttRound(NettyBaseline baseline, StarlingPair polled, StarlingPair inline, long[] samples, String label,
+            double[][][] into, int run) throws Exception {
+        if (baseline != null) {
+            Meter m = Meter.start();
+            baseline.roundTrips(samples, o.timeoutSeconds);
+            report("baseline", label, samples, into == null ? null : into[0], run, m.stop(samples.length));
+            m = Meter.start();
+            baseline.roundTripsThreaded(samples, o.idle, o.timeoutSeconds);
+            report("threaded", label, samples, into == null ? null : into[1], run, m.stop(samples.length));
+        }
+        if (polled != null) {
+            Meter m = Meter.start();
+            polled.roundTrips(samples);
+            report("polled", label, samples, into == null ? null : into[2], run, m.stop(samples.length));
+        }
+        if (inline != null) {
+            Meter m = Meter.start();
+            inline.roundTripsInline(samples);
+            report("inline", label, samples, into == null ? null : into[3], run, m.stop(samples.length));
+            m = Meter.start();
+            inline.roundTripsInlineFromApp(samples);
+            report("inl-app", label, samples, into == null ? null : into[4], run, m.stop(samples.length));
+        }
+    }
+
+    private void rttRow(String figure, double[] base, double[] starling, boolean goal) {
+        Summary b = Summary.of(base);
+        Summary s = Summary.of(starling);
+        double ratio = s.mean / b.mean;
+        table.add(new String[] {figure, b.format("%.1f"), s.format("%.1f"), String.format(Locale.ROOT, "%.2f", ratio),
+            goal ? "<= 1.5 x" : "(none)", goal ? (ratio <= 1.5 ? "yes" : "NO") : ""});
     }
 
     private static void report(String who, String label, long[] samples, double[][] into, int run, String meter) {
@@ -248,7 +270,7 @@ public final class TransportBench {
         long p50 = Summary.percentile(s, 0.50);
         long p99 = Summary.percentile(s, 0.99);
         long p999 = Summary.percentile(s, 0.999);
-        System.out.printf(Locale.ROOT, "  %s %-9s p50 %7.1f us  p99 %7.1f us  p99.9 %7.1f us  max %8.1f us  %s%n",
+        System.out.printf(Locale.ROOT, "  %-8s %-9s p50 %7.1f us  p99 %7.1f us  p99.9 %7.1f us  max %8.1f us  %s%n",
             who, label, p50 / 1e3, p99 / 1e3, p999 / 1e3, s[s.length - 1] / 1e3, meter.replace("/msg", "/rtt"));
         if (into != null) {
             into[0][run] = p50 / 1e3;

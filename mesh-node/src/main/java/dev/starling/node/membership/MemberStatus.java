@@ -1,5 +1,7 @@
 package dev.starling.node.membership;
 
+import java.util.Locale;
+
 /** What this node believes about a member (the {@code status} of {@code GET /v1/members}). */
 public enum MemberStatus {
     /** Answers probes, or has refuted the last suspicion. */
@@ -13,6 +15,6 @@ public enum MemberStatus {
 
     /** The lower-case name used by the HTTP API. */
     public String apiName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

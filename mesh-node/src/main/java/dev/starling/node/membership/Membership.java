@@ -70,10 +70,13 @@ public final class Membership implements AutoCloseable {
     private final AtomicInteger selfIncarnation = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean leaving;
-    private ClusterImpl cluster;
-    private SwimTransport transport;
-    private ScheduledFuture<?> rejoinTask;
-    private String gossipAddress;
+    private volatile ClusterImpl cluster;
+    private volatile SwimTransport transport;
+    private volatile ScheduledFuture<?> rejoinTask;
+    /** Gossip addresses learned from discovery (mDNS): tried like seeds until they are listed. */
+    private final Set<String> candidates = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final int MAX_CANDIDATES = 256;
+    private volatile String gossipAddress;
 
     private Membership(MembershipConfig config, MembershipListener listener) {
         this.config = config;
@@ -199,6 +202,24 @@ public final class Membership implements AutoCloseable {
         return Collections.unmodifiableList(all);
     }
 
+    /**
+     * Adds a gossip address ({@code host:port}) to try joining through, as a seed is tried: found by
+     * discovery, it is only a candidate (the SWIM signature still decides who is a member). At most
+     * {@value #MAX_CANDIDATES} are kept; one already listed as a member is dropped. A join attempt
+     * follows at once.
+     */
+    public void addCandidate(String hostPort) {
+        if (closed.get() || hostPort == null || hostPort.equals(gossipAddress)
+                || candidates.size() >= MAX_CANDIDATES || !candidates.add(hostPort)) {
+            return;
+        }
+        try {
+            events.execute(this::rejoinRound);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     public MembershipStats stats() {
         return counters.snapshot();
     }
@@ -210,6 +231,16 @@ public final class Membership implements AutoCloseable {
     @Override
     public void close() {
         shutdown(true);
+    }
+
+    /** The scalecube member id, {@code <replica id>-<epoch>}. */
+    String memberId() {
+        return memberId;
+    }
+
+    /** The scalecube member of this node (tests forge SWIM messages about it). */
+    io.scalecube.cluster.Member scalecubeMember() {
+        return cluster.member();
     }
 
     /** Stops without telling anyone, as a crash would: the transport goes first, so no leave gets out. */
@@ -272,6 +303,13 @@ public final class Membership implements AutoCloseable {
         for (String seed : config.seeds()) {
             if (!listed.contains(seed) && !seed.equals(gossipAddress)) {
                 first.add(seed);
+            }
+        }
+        for (String c : candidates) {
+            if (listed.contains(c)) {
+                candidates.remove(c);
+            } else if (!c.equals(gossipAddress)) {
+                first.add(c);
             }
         }
         for (AddressBook.Peer peer : book.peers()) {

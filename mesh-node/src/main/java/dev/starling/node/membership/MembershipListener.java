@@ -2,7 +2,7 @@ package dev.starling.node.membership;
 
 /**
  * Told of every change of a member's status. All methods are called on the membership's own event
- * thread ({@code starling-membership-<port>}), one at a time, in the order the changes happened, so
+ * thread ({@code starling-membership-<node name>}), one at a time, in the order the changes happened, so
  * an implementation needs no locking of its own but must be quick: hand the event to the node's
  * agent (enqueue) and return. A method that throws is logged and does not stop later events.
  *

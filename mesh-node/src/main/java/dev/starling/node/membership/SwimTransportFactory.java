@@ -59,7 +59,7 @@ final class SwimTransportFactory implements TransportFactory {
     }
 
     /** Listens on {@code host:config.port()}; hands each frame to scalecube's receiver context. */
-    private static final class BoundReceiver implements Receiver {
+    static final class BoundReceiver implements Receiver {
         private final String host;
         private final TransportConfig config;
 
@@ -86,7 +86,7 @@ final class SwimTransportFactory implements TransportFactory {
     }
 
     /** Dials peers and writes each message as one frame. */
-    private static final class FramedSender implements Sender {
+    static final class FramedSender implements Sender {
         private final TransportConfig config;
 
         FramedSender(TransportConfig config) {

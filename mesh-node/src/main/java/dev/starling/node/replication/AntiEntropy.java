@@ -14,31 +14,36 @@ import dev.starling.node.replication.proto.v1.AeNodeProto;
 import dev.starling.node.replication.proto.v1.AeRequestProto;
 import dev.starling.node.replication.proto.v1.AeSummaryProto;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Anti-entropy: compares two replicas' digest trees ({@link DigestTree}) and exchanges the states of
- * the entries that differ, in both directions.
+ * the entries that differ.
  *
  * <p>A round: A sends its root (AE_SUMMARY). If B's root is equal, B answers with its own summary and
  * both are done: one round trip of about 60 bytes. Otherwise B starts a walk with a random salt: it
- * sends the root bucket as A's peer sees it. Each side, receiving buckets, compares them with its own:
+ * sends the root bucket as it sees it. Each side, receiving buckets, compares them with its own:
  * <ul>
  *   <li>a bucket given by its 16 child sums: every child whose sum differs is answered with that
  *       child as seen here: its entry list when it holds at most {@code aeLeafEntries} entries here
  *       (or is a single key hash), else its own 16 child sums;</li>
- *   <li>a bucket given by its entry list (key hash, digest): entries here that the list lacks or has
- *       with another digest are sent (AE_ENTRIES); key hashes of the list that are missing here or
- *       differ are requested (AE_REQUEST), whose answer is the entries' states.</li>
+ *   <li>a bucket given by its entry list (short id, digest): entries here that the list lacks or has
+ *       with another digest are sent (AE_ENTRIES, reconcile: the receiver sends back its joined state
+ *       where that differs from what it got, so an entry newer on one side crosses once); ids of the
+ *       list that are missing here are requested (AE_REQUEST).</li>
  * </ul>
- * Sums and digests travel folded to 32 bits with the round's salt, so a walk costs 4 bytes per child
- * and 12 per listed entry; the salt makes a fold collision (which would hide a divergent bucket for
- * this round only) independent between rounds. Nothing is remembered between messages: a lost
- * message ends its branch of the walk, and the next round starts again from the roots.
+ * Sums and digests travel folded to 16 bits with the round's salt, entries are named by 32 bits of
+ * their key hash below the bucket prefix: a walk costs 2 bytes per child and 6 per listed entry. A
+ * fold collision hides a divergent bucket or entry for that round only (probability 2^-16 each; the
+ * salt changes every round), and rounds repeat until the full 128-bit roots are equal. Nothing is
+ * remembered between messages: a lost message ends its branch of the walk, and the next round
+ * starts again from the roots.
  *
  * <p>Received states are joined with the general join (never the key-complete fast path), and
  * refused when they carry an HLC beyond the clock's drift bound.
@@ -116,7 +121,7 @@ final class AntiEntropy {
                 if (!DigestTree.validBucket(depth, prefix)) {
                     throw new CrdtDecodeException("no bucket at depth " + depth + " prefix " + Long.toHexString(prefix));
                 }
-                if (node.getIsList()) {
+                if (node.getChildSums().isEmpty()) {
                     compareList(depth, prefix, node, out);
                 } else {
                     compareSums(depth, prefix, node, out);
@@ -129,22 +134,41 @@ final class AntiEntropy {
 
     void onRequest(ReplicaId from, byte[] payload, Effects fx) throws CrdtDecodeException {
         AeRequestProto p = codec.parse(AeRequestProto.parser(), payload);
-        if (p.getKeyHashesCount() > config.maxAeRequestHashes()) {
-            throw new CrdtDecodeException("request for " + p.getKeyHashesCount() + " entries, over "
-                + config.maxAeRequestHashes());
+        long wanted = 0;
+        for (AeNodeProto w : p.getWantsList()) {
+            wanted += w.getEntryIds().size() / 4;
+        }
+        if (wanted > config.maxAeRequestHashes()) {
+            throw new CrdtDecodeException("request for " + wanted + " entries, over " + config.maxAeRequestHashes());
         }
         Outbox out = new Outbox(from, 0, fx);
-        for (int i = 0; i < p.getKeyHashesCount(); i++) {
-            for (DigestTree.Entry e = keyspace.tree().withHash(p.getKeyHashes(i)); e != null; e = e.next) {
-                out.entry(e);
+        try {
+            for (AeNodeProto w : p.getWantsList()) {
+                int depth = w.getDepth();
+                long prefix = w.getPrefix();
+                if (!DigestTree.validBucket(depth, prefix) || w.getEntryIds().size() % 4 != 0) {
+                    throw new CrdtDecodeException("bad request bucket");
+                }
+                Map<Integer, List<DigestTree.Entry>> mine = byId(depth, prefix);
+                ByteString ids = w.getEntryIds();
+                for (int i = 0; i < ids.size(); i += 4) {
+                    List<DigestTree.Entry> es = mine.get(readInt(ids, i));
+                    if (es != null) {
+                        for (DigestTree.Entry e : es) {
+                            out.entry(e, false);
+                        }
+                    }
+                }
             }
+        } finally {
+            out.flush();
         }
-        out.flush();
     }
 
     void onEntries(ReplicaId from, byte[] payload, Effects fx) throws CrdtDecodeException {
         AeEntriesProto p = codec.parse(AeEntriesProto.parser(), payload);
         CrdtDecodeException firstError = null;
+        Outbox back = p.getReconcile() ? new Outbox(from, 0, fx) : null;
         for (ByteString b : p.getEntriesList()) {
             EntryCodec.Decoded d;
             try {
@@ -163,6 +187,15 @@ final class AntiEntropy {
                 clock.observe(max);
             }
             keyspace.join(d.object(), d.key(), d.state(), from, null, fx);
+            if (back != null) {
+                Crdt<?> mine = keyspace.entryState(d.object(), d.key());
+                if (mine != null && !mine.equals(d.state())) {
+                    back.entry(d.object(), d.key(), mine, false);
+                }
+            }
+        }
+        if (back != null) {
+            back.flush();
         }
         if (firstError != null) {
             throw firstError;
@@ -184,67 +217,77 @@ final class AntiEntropy {
         return null;
     }
 
+    /** 32 bits of a key hash just below a bucket's prefix (the low 32 bits below depth 8). */
+    static int shortId(long keyHash, int depth) {
+        return depth <= 8 ? (int) ((keyHash << (4 * depth)) >>> 32) : (int) keyHash;
+    }
+
+    static int fold16(long hi, long lo, long salt) {
+        return DigestTree.fold(hi, lo, salt) & 0xFFFF;
+    }
+
     // ---- comparing ----
 
     private void compareSums(int depth, long prefix, AeNodeProto node, Outbox out) throws CrdtDecodeException {
-        if (depth >= DigestTree.MAX_DEPTH || node.getChildSumsCount() != 16) {
+        ByteString sums = node.getChildSums();
+        if (depth >= DigestTree.MAX_DEPTH || sums.size() != 32) {
             throw new CrdtDecodeException("a bucket of sums needs 16 children above the last depth");
         }
         keyspace.tree().childSums(depth, prefix, hi, lo, n);
         int[] mine = new int[16];
         for (int c = 0; c < 16; c++) {
-            mine[c] = DigestTree.fold(hi[c], lo[c], out.salt);
+            mine[c] = fold16(hi[c], lo[c], out.salt);
         }
         for (int c = 0; c < 16; c++) {
-            if (mine[c] != node.getChildSums(c)) {
+            int theirs = ((sums.byteAt(2 * c) & 0xFF) << 8) | (sums.byteAt(2 * c + 1) & 0xFF);
+            if (mine[c] != theirs) {
                 describe(depth + 1, (prefix << 4) | c, out);
             }
         }
     }
 
     private void compareList(int depth, long prefix, AeNodeProto node, Outbox out) throws CrdtDecodeException {
-        int count = node.getEntryHashesCount();
-        if (count != node.getEntryDigestsCount()) {
-            throw new CrdtDecodeException("entry list with " + count + " hashes and " + node.getEntryDigestsCount()
-                + " digests");
+        ByteString ids = node.getEntryIds();
+        ByteString digests = node.getEntryDigests();
+        if (ids.size() % 4 != 0 || digests.size() * 2 != ids.size()) {
+            throw new CrdtDecodeException("entry list with " + ids.size() + " id bytes and " + digests.size()
+                + " digest bytes");
         }
-        Map<Long, int[]> theirs = new HashMap<>(count * 2);
-        for (int i = 0; i < count; i++) {
-            long h = node.getEntryHashes(i);
-            if (!DigestTree.inBucket(h, depth, prefix)) {
-                throw new CrdtDecodeException("listed key hash outside its bucket");
+        Map<Integer, int[]> theirs = new HashMap<>(ids.size() / 2);
+        for (int i = 0, j = 0; i < ids.size(); i += 4, j += 2) {
+            int id = readInt(ids, i);
+            int digest = ((digests.byteAt(j) & 0xFF) << 8) | (digests.byteAt(j + 1) & 0xFF);
+            int[] folds = theirs.get(id);
+            int[] grown = folds == null ? new int[1] : java.util.Arrays.copyOf(folds, folds.length + 1);
+            grown[grown.length - 1] = digest;
+            theirs.put(id, grown);
+        }
+        Map<Integer, List<DigestTree.Entry>> mine = byId(depth, prefix);
+        for (Map.Entry<Integer, List<DigestTree.Entry>> m : mine.entrySet()) {
+            int[] t = theirs.get(m.getKey());
+            int[] ours = new int[m.getValue().size()];
+            for (int i = 0; i < ours.length; i++) {
+                DigestTree.Entry e = m.getValue().get(i);
+                ours[i] = fold16(e.digestHi, e.digestLo, out.salt);
             }
-            int[] folds = theirs.get(h);
-            int[] grown = folds == null ? new int[1] : Arrays.copyOf(folds, folds.length + 1);
-            grown[grown.length - 1] = node.getEntryDigests(i);
-            theirs.put(h, grown);
-        }
-        List<DigestTree.Entry> mine = new ArrayList<>();
-        keyspace.tree().forEachIn(depth, prefix, mine::add);
-        Map<Long, int[]> ours = new HashMap<>(mine.size() * 2);
-        for (DigestTree.Entry e : mine) {
-            int f = DigestTree.fold(e.digestHi, e.digestLo, out.salt);
-            int[] folds = ours.get(e.keyHash);
-            int[] grown = folds == null ? new int[1] : Arrays.copyOf(folds, folds.length + 1);
-            grown[grown.length - 1] = f;
-            ours.put(e.keyHash, grown);
-        }
-        for (Map.Entry<Long, int[]> o : ours.entrySet()) {
-            int[] t = theirs.get(o.getKey());
-            if (t == null || !sameFolds(o.getValue(), t)) {
-                for (DigestTree.Entry e = keyspace.tree().withHash(o.getKey()); e != null; e = e.next) {
-                    out.entry(e);
-                }
-                if (t != null) {
-                    out.request(o.getKey());
+            if (t == null || !sameFolds(ours, t)) {
+                for (DigestTree.Entry e : m.getValue()) {
+                    out.entry(e, true);
                 }
             }
         }
-        for (Long h : theirs.keySet()) {
-            if (!ours.containsKey(h)) {
-                out.request(h);
+        for (Integer id : theirs.keySet()) {
+            if (!mine.containsKey(id)) {
+                out.request(depth, prefix, id);
             }
         }
+    }
+
+    private Map<Integer, List<DigestTree.Entry>> byId(int depth, long prefix) {
+        Map<Integer, List<DigestTree.Entry>> m = new HashMap<>();
+        keyspace.tree().forEachIn(depth, prefix,
+            e -> m.computeIfAbsent(shortId(e.keyHash, depth), k -> new ArrayList<>(1)).add(e));
+        return m;
     }
 
     private static boolean sameFolds(int[] a, int[] b) {
@@ -253,9 +296,14 @@ final class AntiEntropy {
         }
         int[] x = a.clone();
         int[] y = b.clone();
-        Arrays.sort(x);
-        Arrays.sort(y);
-        return Arrays.equals(x, y);
+        java.util.Arrays.sort(x);
+        java.util.Arrays.sort(y);
+        return java.util.Arrays.equals(x, y);
+    }
+
+    private static int readInt(ByteString b, int i) {
+        return ((b.byteAt(i) & 0xFF) << 24) | ((b.byteAt(i + 1) & 0xFF) << 16) | ((b.byteAt(i + 2) & 0xFF) << 8)
+            | (b.byteAt(i + 3) & 0xFF);
     }
 
     /** Adds bucket {@code (depth, prefix)} as seen here: an entry list or the 16 child sums. */
@@ -263,18 +311,31 @@ final class AntiEntropy {
         DigestTree t = keyspace.tree();
         AeNodeProto.Builder b = AeNodeProto.newBuilder().setDepth(depth).setPrefix(prefix);
         if (depth == DigestTree.MAX_DEPTH || t.count(depth, prefix) <= config.aeLeafEntries()) {
-            b.setIsList(true);
             List<DigestTree.Entry> list = new ArrayList<>();
             t.forEachIn(depth, prefix, list::add);
-            for (DigestTree.Entry e : list) {
-                b.addEntryHashes(e.keyHash);
-                b.addEntryDigests(DigestTree.fold(e.digestHi, e.digestLo, out.salt));
+            byte[] ids = new byte[list.size() * 4];
+            byte[] digests = new byte[list.size() * 2];
+            for (int i = 0; i < list.size(); i++) {
+                DigestTree.Entry e = list.get(i);
+                int id = shortId(e.keyHash, depth);
+                ids[4 * i] = (byte) (id >>> 24);
+                ids[4 * i + 1] = (byte) (id >>> 16);
+                ids[4 * i + 2] = (byte) (id >>> 8);
+                ids[4 * i + 3] = (byte) id;
+                int f = fold16(e.digestHi, e.digestLo, out.salt);
+                digests[2 * i] = (byte) (f >>> 8);
+                digests[2 * i + 1] = (byte) f;
             }
+            b.setEntryIds(ByteString.copyFrom(ids)).setEntryDigests(ByteString.copyFrom(digests));
         } else {
             t.childSums(depth, prefix, hi, lo, n);
+            byte[] sums = new byte[32];
             for (int c = 0; c < 16; c++) {
-                b.addChildSums(DigestTree.fold(hi[c], lo[c], out.salt));
+                int f = fold16(hi[c], lo[c], out.salt);
+                sums[2 * c] = (byte) (f >>> 8);
+                sums[2 * c + 1] = (byte) f;
             }
+            b.setChildSums(ByteString.copyFrom(sums));
         }
         out.node(b.build());
     }
@@ -286,11 +347,15 @@ final class AntiEntropy {
         final Effects fx;
         AeBucketsProto.Builder buckets;
         int bucketBytes;
-        AeEntriesProto.Builder entries;
-        int entryBytes;
+        AeEntriesProto.Builder reconcile;
+        AeEntriesProto.Builder answers;
+        int reconcileBytes;
+        int answerBytes;
         AeRequestProto.Builder request;
-        final java.util.Set<Long> requested = new java.util.HashSet<>();
-        final java.util.Set<DigestTree.Entry> sent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        int requestBytes;
+        AeNodeProto.Builder want;
+        ByteString.Output wantIds;
+        final Set<DigestTree.Entry> sent = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Outbox(ReplicaId peer, long salt, Effects fx) {
             this.peer = peer;
@@ -311,39 +376,70 @@ final class AntiEntropy {
             bucketBytes += size;
         }
 
-        void entry(DigestTree.Entry e) {
+        void entry(DigestTree.Entry e, boolean reconciling) {
             if (!sent.add(e)) {
                 return;
             }
             Crdt<?> state = keyspace.entryState(e.object, e.key);
-            if (state == null) {
-                return;
+            if (state != null) {
+                entry(e.object, e.key, state, reconciling);
             }
-            byte[] bytes = codec.encodeEntry(e.object, e.key, state);
+        }
+
+        void entry(ObjectKey object, String key, Crdt<?> state, boolean reconciling) {
+            byte[] bytes = codec.encodeEntry(object, key, state);
             int size = bytes.length + 4;
-            if (entries != null && entryBytes + size > config.maxMessageBytes()) {
-                flushEntries();
+            if (reconciling) {
+                if (reconcile != null && reconcileBytes + size > config.maxMessageBytes()) {
+                    flushEntries();
+                }
+                if (reconcile == null) {
+                    reconcile = AeEntriesProto.newBuilder().setReconcile(true);
+                    reconcileBytes = 2;
+                }
+                reconcile.addEntries(ByteString.copyFrom(bytes));
+                reconcileBytes += size;
+            } else {
+                if (answers != null && answerBytes + size > config.maxMessageBytes()) {
+                    flushEntries();
+                }
+                if (answers == null) {
+                    answers = AeEntriesProto.newBuilder();
+                    answerBytes = 0;
+                }
+                answers.addEntries(ByteString.copyFrom(bytes));
+                answerBytes += size;
             }
-            if (entries == null) {
-                entries = AeEntriesProto.newBuilder();
-                entryBytes = 0;
-            }
-            entries.addEntries(ByteString.copyFrom(bytes));
-            entryBytes += size;
             stats.aeEntriesSent++;
         }
 
-        void request(long keyHash) {
-            if (!requested.add(keyHash)) {
-                return;
+        void request(int depth, long prefix, int id) {
+            if (want != null && (want.getDepth() != depth || want.getPrefix() != prefix)) {
+                closeWant();
             }
-            if (request != null && (request.getKeyHashesCount() + 1) * 9 + 8 > config.maxMessageBytes()) {
+            if (requestBytes + 24 > config.maxMessageBytes()) {
                 flushRequest();
             }
-            if (request == null) {
-                request = AeRequestProto.newBuilder();
+            if (want == null) {
+                want = AeNodeProto.newBuilder().setDepth(depth).setPrefix(prefix);
+                wantIds = ByteString.newOutput();
+                requestBytes += 16;
             }
-            request.addKeyHashes(keyHash);
+            wantIds.write(id >>> 24);
+            wantIds.write(id >>> 16);
+            wantIds.write(id >>> 8);
+            wantIds.write(id);
+            requestBytes += 4;
+        }
+
+        private void closeWant() {
+            if (want != null) {
+                if (request == null) {
+                    request = AeRequestProto.newBuilder();
+                }
+                request.addWants(want.setEntryIds(wantIds.toByteString()));
+                want = null;
+            }
         }
 
         void flush() {
@@ -360,16 +456,22 @@ final class AntiEntropy {
         }
 
         private void flushEntries() {
-            if (entries != null) {
-                host.send(peer, MessageTypes.AE_ENTRIES, entries.build().toByteArray(), fx);
-                entries = null;
+            if (reconcile != null) {
+                host.send(peer, MessageTypes.AE_ENTRIES, reconcile.build().toByteArray(), fx);
+                reconcile = null;
+            }
+            if (answers != null) {
+                host.send(peer, MessageTypes.AE_ENTRIES, answers.build().toByteArray(), fx);
+                answers = null;
             }
         }
 
         private void flushRequest() {
+            closeWant();
             if (request != null) {
                 host.send(peer, MessageTypes.AE_REQUEST, request.build().toByteArray(), fx);
                 request = null;
+                requestBytes = 0;
             }
         }
     }

@@ -91,6 +91,8 @@ public final class Replicator {
         /** Highest contiguous sequence of its log applied here. */
         long received;
         long resendDueMs = Long.MAX_VALUE;
+        /** When we last started an anti-entropy round with it (rounds are at most one per resend interval). */
+        long antiEntropyStartedMs = Long.MIN_VALUE;
 
         Peer(ReplicaId id) {
             this.id = id;
@@ -548,10 +550,16 @@ public final class Replicator {
             p.ack = 0;
             fx.store().putAck(peer, 0);
         }
+        if (self.compareTo(peer) < 0) {
+            startAntiEntropy(p, nowMs, fx);
+        } else {
+            // both sides see each other come up: the smaller id starts the round, the larger waits
+            // one resend interval before a round of its own (a resend gap would start one at once)
+            p.antiEntropyStartedMs = nowMs;
+        }
         if (p.ack < lastSeq) {
             resend(p, nowMs, fx);
         }
-        antiEntropy.start(peer, fx);
         endStep(fx);
     }
 
@@ -587,7 +595,7 @@ public final class Replicator {
             if (p.ack < lastSeq) {
                 resend(p, nowMs, fx);
             }
-            antiEntropy.start(peer, fx);
+            startAntiEntropy(p, nowMs, fx);
         }
         endStep(fx);
     }
@@ -615,7 +623,7 @@ public final class Replicator {
             nextAntiEntropyMs = nowMs + interval / 2 + (long) (random.nextDouble() * interval);
             List<ReplicaId> alive = alivePeers();
             if (!alive.isEmpty()) {
-                antiEntropy.start(alive.get(random.nextInt(alive.size())), fx);
+                startAntiEntropy(peers.get(alive.get(random.nextInt(alive.size()))), nowMs, fx);
             }
         }
         endStep(fx);
@@ -644,8 +652,16 @@ public final class Replicator {
         durable.forEachDelta(from, b);
         b.flush();
         if (b.gap || (b.visited == 0 && from <= durable.lastDeltaSeq())) {
-            antiEntropy.start(p.id, fx);
+            startAntiEntropy(p, nowMs, fx);
         }
+    }
+
+    private void startAntiEntropy(Peer p, long nowMs, Effects fx) {
+        if (p.antiEntropyStartedMs != Long.MIN_VALUE && nowMs - p.antiEntropyStartedMs < config.resendIntervalMs()) {
+            return;
+        }
+        p.antiEntropyStartedMs = nowMs;
+        antiEntropy.start(p.id, fx);
     }
 
     private final class ResendBatcher implements dev.starling.node.store.Store.DeltaVisitor {

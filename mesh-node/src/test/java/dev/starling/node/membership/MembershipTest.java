@@ -98,4 +98,17 @@ class MembershipTest {
             assertThat(stranger.membership().members().get(0).replicaId()).isEqualTo(new ReplicaId(8));
         }
     }
+
+    @Test
+    void shouldFailToStartOnAPortInUse() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            MembershipConfig config = TestNodes.config(0, List.of()).gossipPort(taken.getLocalPort()).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Membership.start(config, new RecordingListener()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(String.valueOf(taken.getLocalPort()));
+        }
+        Await.until(JOIN, "the event thread of the failed start is gone", () -> Thread.getAllStackTraces().keySet()
+            .stream().noneMatch(t -> t.getName().equals("starling-membership-n0") && t.isAlive()));
+    }
 }

@@ -45,6 +45,8 @@ final class TestCluster {
             for (StepEffects.Sent m : fx.sent) {
                 queue.add(new Message(id, m.to(), m.type(), m.payload()));
                 bytes += m.payload().length;
+                bytesByType.merge(m.type(), (long) m.payload().length, Long::sum);
+                messagesByType.merge(m.type(), 1L, Long::sum);
             }
             completions.addAll(fx.completions);
             changes.addAll(fx.changes);
@@ -74,6 +76,8 @@ final class TestCluster {
     final Deque<Message> queue = new ArrayDeque<>();
     long nowMs = 1_000_000;
     long bytes;
+    final java.util.TreeMap<Integer, Long> bytesByType = new java.util.TreeMap<>();
+    final java.util.TreeMap<Integer, Long> messagesByType = new java.util.TreeMap<>();
 
     TestCluster(int n) {
         this(n, ReplicatorConfig.local(), 1_000_000);
@@ -139,6 +143,14 @@ final class TestCluster {
 
     void advance(long ms) {
         nowMs += ms;
+    }
+
+    /** Anti-entropy only: {@code a} starts a round with {@code b} (no resends), delivered to the end. */
+    void step(Node a, Node b) {
+        a.step(fx -> a.replicator.onPeerUp(b.id, nowMs, fx));
+        b.step(fx -> b.replicator.onPeerUp(a.id, nowMs, fx));
+        queue.removeIf(m -> m.type() == MessageTypes.DELTAS);
+        deliverAll();
     }
 
     void tickAll() {

@@ -49,6 +49,10 @@ public final class MemoryStore implements DurableState {
         return bytesWritten;
     }
 
+    public byte[] objectBytes(String storeKey) {
+        return objects.get(storeKey);
+    }
+
     public int objectCount() {
         return objects.size();
     }

@@ -1,27 +1,21 @@
 package dev.starling.node.replication.sim;
 
-/** Sums the runs of one JVM and prints the simulated steps per second at exit. */
+/** Sums the simulation runs of one JVM and prints the running total of simulated steps per second. */
 final class SimReport {
 
     private static long steps;
     private static long nanos;
     private static int runs;
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (runs > 0) {
-                System.out.printf("simulator total: %d runs, %d steps in %.2f s = %.0f steps/s%n", runs, steps, nanos / 1e9,
-                    steps / (nanos / 1e9));
-            }
-        }));
-    }
-
     private SimReport() {
     }
 
-    static synchronized void add(Simulation.Result r) {
+    static synchronized void add(Simulation.Params p, Simulation.Result r) {
         runs++;
         steps += r.steps() + r.settleSteps();
         nanos += r.elapsedNs();
+        System.out.printf("simulator: %d replicas, %d+%d steps, %.0f steps/s (%d writes, %d crashes, %d partitions);"
+            + " total %d runs, %d steps, %.0f steps/s%n", p.replicas(), r.steps(), r.settleSteps(), r.stepsPerSecond(),
+            r.writes(), r.crashes(), r.partitions(), runs, steps, steps / (nanos / 1e9));
     }
 }

@@ -27,7 +27,7 @@ class SimulationTest {
             Simulation.Params p = new Simulation.Params(seed + i, replicas, steps, loss, dup, maxDelayMs, faults, faults / 4);
             Simulation.Result r = new Simulation(p).run();
             assertThat(r.writes()).isPositive();
-            SimReport.add(r);
+            SimReport.add(p, r);
         }
     }
 
@@ -57,8 +57,9 @@ class SimulationTest {
 
     @Test
     void shouldConvergeOnAFixedHeavyFaultSchedule() {
-        Simulation.Result r = new Simulation(new Simulation.Params(42, 5, 20_000, 0.2, 0.1, 40, 0.02, 0.005)).run();
-        SimReport.add(r);
+        Simulation.Params p = new Simulation.Params(42, 5, 20_000, 0.2, 0.1, 40, 0.02, 0.005);
+        Simulation.Result r = new Simulation(p).run();
+        SimReport.add(p, r);
         assertThat(r.crashes()).isPositive();
         assertThat(r.partitions()).isPositive();
         System.out.printf("simulator: %d steps (+%d settling) in %.2f s = %.0f steps/s; %d writes, %d acks met, %d not met,"
