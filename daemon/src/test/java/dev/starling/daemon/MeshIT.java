@@ -33,7 +33,9 @@ class MeshIT {
             nodes.add(a);
             StarlingProcess b = StarlingProcess.startNode(tmp.resolve("b"), "b", "--seed", a.seed());
             nodes.add(b);
-            StarlingProcess c = StarlingProcess.startNode(tmp.resolve("c"), "c", "--seed", a.seed());
+            java.nio.file.Path config = tmp.resolve("c.yaml");
+            java.nio.file.Files.writeString(config, "seed:\n  - " + a.seed() + "\n  - " + b.seed() + "\n");
+            StarlingProcess c = StarlingProcess.startNode(tmp.resolve("c"), "c", "--config", config.toString());
             nodes.add(c);
             for (StarlingProcess n : nodes) {
                 await("3 members alive on " + n.name, () -> aliveCount(n) == 3);
