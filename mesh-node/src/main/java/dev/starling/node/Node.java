@@ -79,12 +79,14 @@ public final class Node implements AutoCloseable {
     private final AgentRunner runner;
     private final ConcurrentHashMap<ObjectKey, ObjectCell> cells;
     private final ChangeFeed feed;
+    private final Syncer syncer;
     private volatile Membership membership;
     private volatile MdnsDiscovery discovery;
     private volatile boolean closed;
 
     private Node(NodeConfig config, Store store, Transport transport, DataPlane plane, ReplicaAgent agent,
-                 AgentRunner runner, ConcurrentHashMap<ObjectKey, ObjectCell> cells, ChangeFeed feed) {
+                 AgentRunner runner, ConcurrentHashMap<ObjectKey, ObjectCell> cells, ChangeFeed feed,
+                 Syncer syncer) {
         this.config = config;
         this.store = store;
         this.transport = transport;
@@ -93,6 +95,7 @@ public final class Node implements AutoCloseable {
         this.runner = runner;
         this.cells = cells;
         this.feed = feed;
+        this.syncer = syncer;
     }
 
     /** Opens the data directory, binds the ports, joins the cluster and returns the running node. */
@@ -112,6 +115,7 @@ public final class Node implements AutoCloseable {
         Store store = Store.open(config.dataDir(), storeConfig);
         Transport transport = null;
         AgentRunner runner = null;
+        Syncer syncer = null;
         try {
             ReplicaId self = store.replicaId();
             TransportConfig.Builder tc = local
@@ -140,7 +144,11 @@ public final class Node implements AutoCloseable {
                 e -> LOG.error("replica agent of {} failed a duty cycle", config.name(), e),
                 (AtomicCounter) null, agent);
             AgentRunner.startOnThread(runner);
-            Node node = new Node(config, store, transport, plane, agent, runner, cells, feed);
+            if (config.sync() == dev.starling.node.store.SyncPolicy.INTERVAL) {
+                syncer = new Syncer(store, storeConfig.syncIntervalNs(), config.name());
+                syncer.start();
+            }
+            Node node = new Node(config, store, transport, plane, agent, runner, cells, feed, syncer);
             try {
                 node.membership = Membership.start(membershipConfig(config, self, plane.localAddress(), faults), events);
                 if (config.mdns()) {
@@ -155,12 +163,14 @@ public final class Node implements AutoCloseable {
             return node;
         } catch (RuntimeException | Error e) {
             closeQuietly(runner);
+            closeQuietly(syncer);
             closeQuietly(transport);
             closeQuietly(store);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(runner);
+            closeQuietly(syncer);
             closeQuietly(transport);
             closeQuietly(store);
             throw new IllegalStateException("interrupted while starting", e);
@@ -398,6 +408,7 @@ public final class Node implements AutoCloseable {
         closeQuietly(discovery);
         closeQuietly(membership);
         closeQuietly(runner);
+        closeQuietly(syncer);
         closeQuietly(plane);
         closeQuietly(store);
     }

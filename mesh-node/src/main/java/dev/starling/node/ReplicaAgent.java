@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>only then send the messages of the cycle (so a peer is never acknowledged anything this node
  *       could lose), publish the new states to readers, notify listeners, and complete the writes
  *       whose ack level is settled;</li>
- *   <li>under {@code interval}, fsync when the interval has passed.</li>
  * </ol>
+ * Under {@code interval} the fsyncs run on a thread of their own ({@link Syncer}).
  */
 final class ReplicaAgent implements Agent {
 
@@ -212,9 +212,6 @@ final class ReplicaAgent implements Agent {
         }
         if (fx.dirty) {
             work += finishCycle();
-        }
-        if (store.syncIfDue(System.nanoTime())) {
-            work++;
         }
         return work;
     }

@@ -32,7 +32,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The mesh-core figures, on real nodes in this JVM on loopback (ports picked by the OS, the
- * {@code local} profile, sync {@code none} unless said otherwise). Every run is bounded in count and
+ * {@code lan} profile's timings, sync {@code none} unless said otherwise; {@code detect} runs both
+ * profiles). Every run is bounded in count and
  * time and closes what it starts.
  *
  * <pre>
@@ -172,7 +173,7 @@ public final class MeshBench {
      */
     static void throughput(int n, int seconds) throws Exception {
         Path dir = Files.createTempDirectory("meshbench");
-        List<Node> nodes = startCluster(dir, n, new Faults(1), SyncPolicy.INTERVAL);
+        List<Node> nodes = startCluster(dir, n, new Faults(1), SyncPolicy.valueOf(System.getProperty("sync", "INTERVAL")));
         try {
             long bytesBefore = bytesOut(nodes);
             AtomicInteger total = new AtomicInteger();
@@ -217,6 +218,9 @@ public final class MeshBench {
                     + "data-plane-bytes=%d bytes/update/peer=%.1f (payload 32 B: 16 B key + 16 B value)%n",
                 n, updates, updates / (writeNs / 1e9), convergeNs / 1_000_000, bytes,
                 bytes / (double) updates / (n - 1));
+            for (Node node : nodes) {
+                System.out.println("  " + node.name() + " " + node.replicationStats());
+            }
         } finally {
             closeAll(nodes);
         }
@@ -369,7 +373,7 @@ public final class MeshBench {
     }
 
     static List<Node> startCluster(Path dir, int n, Faults faults, SyncPolicy sync) {
-        return startCluster(dir, n, faults, sync, NodeConfig.Profile.LOCAL);
+        return startCluster(dir, n, faults, sync, NodeConfig.Profile.LAN);
     }
 
     static List<Node> startCluster(Path dir, int n, Faults faults, SyncPolicy sync, NodeConfig.Profile profile) {
@@ -396,7 +400,7 @@ public final class MeshBench {
     private static NodeConfig config(Path dir, String name, SyncPolicy sync, List<String> seeds) {
         return NodeConfig.builder().name(name).dataDir(dir.resolve(name)).cluster("bench").secret(SECRET)
             .bindHost("127.0.0.1").gossipPort(0).dataPort(0).seeds(seeds).sync(sync)
-            .profile(NodeConfig.Profile.LOCAL).build();
+            .profile(NodeConfig.Profile.LAN).build();
     }
 
     private static void closeAll(List<Node> nodes) {

@@ -10,9 +10,13 @@ import dev.starling.crdt.ReplicaId;
 import dev.starling.crdt.codec.CrdtDecodeException;
 import dev.starling.node.replication.proto.v1.AeBucketsProto;
 import dev.starling.node.replication.proto.v1.AeEntriesProto;
-import dev.starling.node.replication.proto.v1.AeNodeProto;
+import dev.starling.node.replication.proto.v1.AeLevelProto;
 import dev.starling.node.replication.proto.v1.AeRequestProto;
 import dev.starling.node.replication.proto.v1.AeSummaryProto;
+import dev.starling.node.replication.proto.v1.AeWantProto;
+import com.google.protobuf.CodedInputStream;
+import java.io.IOException;
+import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,15 +37,15 @@ import java.util.Set;
  *   <li>a bucket given by its 16 child sums: every child whose sum differs is answered with that
  *       child as seen here: its entry list when it holds at most {@code aeLeafEntries} entries here
  *       (or is a single key hash), else its own 16 child sums;</li>
- *   <li>a bucket given by its entry list (short id, digest): entries here that the list lacks or has
+ *   <li>a bucket given by its entry list (id, digest): entries here that the list lacks or has
  *       with another digest are sent (AE_ENTRIES, reconcile: the receiver sends back its joined state
  *       where that differs from what it got, so an entry newer on one side crosses once); ids of the
  *       list that are missing here are requested (AE_REQUEST).</li>
  * </ul>
- * Sums and digests travel folded to 16 bits with the round's salt, entries are named by 32 bits of
- * their key hash below the bucket prefix: a walk costs 2 bytes per child and 6 per listed entry. A
- * fold collision hides a divergent bucket or entry for that round only (probability 2^-16 each; the
- * salt changes every round), and rounds repeat until the full 128-bit roots are equal. Nothing is
+ * Sums, digests and entry ids (a fold of the key hash) travel folded to 16 bits with the round's
+ * salt: a walk costs 2 bytes per child and 4 per listed entry, plus 2 to 3 bytes per bucket. A fold
+ * collision hides a divergent bucket or entry for that round only (probability about 2^-16 each;
+ * the salt changes every round), and rounds repeat until the full 128-bit roots are equal. Nothing is
  * remembered between messages: a lost message ends its branch of the walk, and the next round
  * starts again from the roots.
  *
@@ -115,18 +119,32 @@ final class AntiEntropy {
         AeBucketsProto p = codec.parse(AeBucketsProto.parser(), payload);
         Outbox out = new Outbox(from, p.getSalt(), fx);
         try {
-            for (AeNodeProto node : p.getNodesList()) {
-                int depth = node.getDepth();
-                long prefix = node.getPrefix();
-                if (!DigestTree.validBucket(depth, prefix)) {
-                    throw new CrdtDecodeException("no bucket at depth " + depth + " prefix " + Long.toHexString(prefix));
+            for (AeLevelProto level : p.getLevelsList()) {
+                int depth = level.getDepth();
+                CodedInputStream body = level.getBody().newCodedInput();
+                long prefix = 0;
+                for (int i = 0; i < level.getPrefixDeltasCount(); i++) {
+                    prefix += level.getPrefixDeltas(i);
+                    if (!DigestTree.validBucket(depth, prefix)) {
+                        throw new CrdtDecodeException("no bucket at depth " + depth + " prefix " + Long.toHexString(prefix));
+                    }
+                    int tag = body.readUInt32();
+                    if (tag == 0) {
+                        compareSums(depth, prefix, body.readRawBytes(32), out);
+                    } else {
+                        int n = tag - 1;
+                        if (n < 0 || n > MAX_LIST_ENTRIES) {
+                            throw new CrdtDecodeException("entry list of " + Integer.toUnsignedString(n) + " entries");
+                        }
+                        compareList(depth, prefix, body.readRawBytes(4 * n), out);
+                    }
                 }
-                if (node.getChildSums().isEmpty()) {
-                    compareList(depth, prefix, node, out);
-                } else {
-                    compareSums(depth, prefix, node, out);
+                if (!body.isAtEnd()) {
+                    throw new CrdtDecodeException("bucket body longer than its buckets");
                 }
             }
+        } catch (IOException e) {
+            throw new CrdtDecodeException("truncated bucket body", e);
         } finally {
             out.flush();
         }
@@ -135,24 +153,24 @@ final class AntiEntropy {
     void onRequest(ReplicaId from, byte[] payload, Effects fx) throws CrdtDecodeException {
         AeRequestProto p = codec.parse(AeRequestProto.parser(), payload);
         long wanted = 0;
-        for (AeNodeProto w : p.getWantsList()) {
-            wanted += w.getEntryIds().size() / 4;
+        for (AeWantProto w : p.getWantsList()) {
+            wanted += w.getIds().size() / 2;
         }
         if (wanted > config.maxAeRequestHashes()) {
             throw new CrdtDecodeException("request for " + wanted + " entries, over " + config.maxAeRequestHashes());
         }
-        Outbox out = new Outbox(from, 0, fx);
+        Outbox out = new Outbox(from, p.getSalt(), fx);
         try {
-            for (AeNodeProto w : p.getWantsList()) {
+            for (AeWantProto w : p.getWantsList()) {
                 int depth = w.getDepth();
                 long prefix = w.getPrefix();
-                if (!DigestTree.validBucket(depth, prefix) || w.getEntryIds().size() % 4 != 0) {
+                if (!DigestTree.validBucket(depth, prefix) || w.getIds().size() % 2 != 0) {
                     throw new CrdtDecodeException("bad request bucket");
                 }
-                Map<Integer, List<DigestTree.Entry>> mine = byId(depth, prefix);
-                ByteString ids = w.getEntryIds();
-                for (int i = 0; i < ids.size(); i += 4) {
-                    List<DigestTree.Entry> es = mine.get(readInt(ids, i));
+                Map<Integer, List<DigestTree.Entry>> mine = byId(depth, prefix, out.salt);
+                ByteString ids = w.getIds();
+                for (int i = 0; i < ids.size(); i += 2) {
+                    List<DigestTree.Entry> es = mine.get(readShort(ids, i));
                     if (es != null) {
                         for (DigestTree.Entry e : es) {
                             out.entry(e, false);
@@ -217,9 +235,12 @@ final class AntiEntropy {
         return null;
     }
 
-    /** 32 bits of a key hash just below a bucket's prefix (the low 32 bits below depth 8). */
-    static int shortId(long keyHash, int depth) {
-        return depth <= 8 ? (int) ((keyHash << (4 * depth)) >>> 32) : (int) keyHash;
+    /** Most entries one listed bucket may hold (far above any aeLeafEntries in use). */
+    static final int MAX_LIST_ENTRIES = 1 << 16;
+
+    /** An entry's id in a list: its key hash folded to 16 bits with the round's salt. */
+    static int shortId(long keyHash, long salt) {
+        return DigestTree.fold(keyHash, ~keyHash, salt ^ 0x5DEECE66DL) & 0xFFFF;
     }
 
     static int fold16(long hi, long lo, long salt) {
@@ -228,10 +249,9 @@ final class AntiEntropy {
 
     // ---- comparing ----
 
-    private void compareSums(int depth, long prefix, AeNodeProto node, Outbox out) throws CrdtDecodeException {
-        ByteString sums = node.getChildSums();
-        if (depth >= DigestTree.MAX_DEPTH || sums.size() != 32) {
-            throw new CrdtDecodeException("a bucket of sums needs 16 children above the last depth");
+    private void compareSums(int depth, long prefix, byte[] sums, Outbox out) throws CrdtDecodeException {
+        if (depth >= DigestTree.MAX_DEPTH) {
+            throw new CrdtDecodeException("a bucket of sums at the last depth");
         }
         keyspace.tree().childSums(depth, prefix, hi, lo, n);
         int[] mine = new int[16];
@@ -239,30 +259,24 @@ final class AntiEntropy {
             mine[c] = fold16(hi[c], lo[c], out.salt);
         }
         for (int c = 0; c < 16; c++) {
-            int theirs = ((sums.byteAt(2 * c) & 0xFF) << 8) | (sums.byteAt(2 * c + 1) & 0xFF);
+            int theirs = ((sums[2 * c] & 0xFF) << 8) | (sums[2 * c + 1] & 0xFF);
             if (mine[c] != theirs) {
                 describe(depth + 1, (prefix << 4) | c, out);
             }
         }
     }
 
-    private void compareList(int depth, long prefix, AeNodeProto node, Outbox out) throws CrdtDecodeException {
-        ByteString ids = node.getEntryIds();
-        ByteString digests = node.getEntryDigests();
-        if (ids.size() % 4 != 0 || digests.size() * 2 != ids.size()) {
-            throw new CrdtDecodeException("entry list with " + ids.size() + " id bytes and " + digests.size()
-                + " digest bytes");
-        }
-        Map<Integer, int[]> theirs = new HashMap<>(ids.size() / 2);
-        for (int i = 0, j = 0; i < ids.size(); i += 4, j += 2) {
-            int id = readInt(ids, i);
-            int digest = ((digests.byteAt(j) & 0xFF) << 8) | (digests.byteAt(j + 1) & 0xFF);
+    private void compareList(int depth, long prefix, byte[] list, Outbox out) {
+        Map<Integer, int[]> theirs = new HashMap<>(list.length / 2);
+        for (int i = 0; i < list.length; i += 4) {
+            int id = ((list[i] & 0xFF) << 8) | (list[i + 1] & 0xFF);
+            int digest = ((list[i + 2] & 0xFF) << 8) | (list[i + 3] & 0xFF);
             int[] folds = theirs.get(id);
             int[] grown = folds == null ? new int[1] : java.util.Arrays.copyOf(folds, folds.length + 1);
             grown[grown.length - 1] = digest;
             theirs.put(id, grown);
         }
-        Map<Integer, List<DigestTree.Entry>> mine = byId(depth, prefix);
+        Map<Integer, List<DigestTree.Entry>> mine = byId(depth, prefix, out.salt);
         for (Map.Entry<Integer, List<DigestTree.Entry>> m : mine.entrySet()) {
             int[] t = theirs.get(m.getKey());
             int[] ours = new int[m.getValue().size()];
@@ -274,6 +288,10 @@ final class AntiEntropy {
                 for (DigestTree.Entry e : m.getValue()) {
                     out.entry(e, true);
                 }
+                if (t != null && t.length > ours.length) {
+                    // two entries share the id this round: ask for theirs too
+                    out.request(depth, prefix, m.getKey());
+                }
             }
         }
         for (Integer id : theirs.keySet()) {
@@ -283,10 +301,10 @@ final class AntiEntropy {
         }
     }
 
-    private Map<Integer, List<DigestTree.Entry>> byId(int depth, long prefix) {
+    private Map<Integer, List<DigestTree.Entry>> byId(int depth, long prefix, long salt) {
         Map<Integer, List<DigestTree.Entry>> m = new HashMap<>();
         keyspace.tree().forEachIn(depth, prefix,
-            e -> m.computeIfAbsent(shortId(e.keyHash, depth), k -> new ArrayList<>(1)).add(e));
+            e -> m.computeIfAbsent(shortId(e.keyHash, salt), k -> new ArrayList<>(1)).add(e));
         return m;
     }
 
@@ -301,32 +319,27 @@ final class AntiEntropy {
         return java.util.Arrays.equals(x, y);
     }
 
-    private static int readInt(ByteString b, int i) {
-        return ((b.byteAt(i) & 0xFF) << 24) | ((b.byteAt(i + 1) & 0xFF) << 16) | ((b.byteAt(i + 2) & 0xFF) << 8)
-            | (b.byteAt(i + 3) & 0xFF);
+    private static int readShort(ByteString b, int i) {
+        return ((b.byteAt(i) & 0xFF) << 8) | (b.byteAt(i + 1) & 0xFF);
     }
 
     /** Adds bucket {@code (depth, prefix)} as seen here: an entry list or the 16 child sums. */
     private void describe(int depth, long prefix, Outbox out) {
         DigestTree t = keyspace.tree();
-        AeNodeProto.Builder b = AeNodeProto.newBuilder().setDepth(depth).setPrefix(prefix);
         if (depth == DigestTree.MAX_DEPTH || t.count(depth, prefix) <= config.aeLeafEntries()) {
             List<DigestTree.Entry> list = new ArrayList<>();
             t.forEachIn(depth, prefix, list::add);
-            byte[] ids = new byte[list.size() * 4];
-            byte[] digests = new byte[list.size() * 2];
+            byte[] body = new byte[list.size() * 4];
             for (int i = 0; i < list.size(); i++) {
                 DigestTree.Entry e = list.get(i);
-                int id = shortId(e.keyHash, depth);
-                ids[4 * i] = (byte) (id >>> 24);
-                ids[4 * i + 1] = (byte) (id >>> 16);
-                ids[4 * i + 2] = (byte) (id >>> 8);
-                ids[4 * i + 3] = (byte) id;
+                int id = shortId(e.keyHash, out.salt);
                 int f = fold16(e.digestHi, e.digestLo, out.salt);
-                digests[2 * i] = (byte) (f >>> 8);
-                digests[2 * i + 1] = (byte) f;
+                body[4 * i] = (byte) (id >>> 8);
+                body[4 * i + 1] = (byte) id;
+                body[4 * i + 2] = (byte) (f >>> 8);
+                body[4 * i + 3] = (byte) f;
             }
-            b.setEntryIds(ByteString.copyFrom(ids)).setEntryDigests(ByteString.copyFrom(digests));
+            out.bucket(depth, prefix, list.size() + 1, body);
         } else {
             t.childSums(depth, prefix, hi, lo, n);
             byte[] sums = new byte[32];
@@ -335,9 +348,8 @@ final class AntiEntropy {
                 sums[2 * c] = (byte) (f >>> 8);
                 sums[2 * c + 1] = (byte) f;
             }
-            b.setChildSums(ByteString.copyFrom(sums));
+            out.bucket(depth, prefix, 0, sums);
         }
-        out.node(b.build());
     }
 
     /** Collects the answers of one received message into messages of at most maxMessageBytes each. */
@@ -345,7 +357,8 @@ final class AntiEntropy {
         final ReplicaId peer;
         final long salt;
         final Effects fx;
-        AeBucketsProto.Builder buckets;
+        /** Buckets by depth: prefix deltas and bodies. */
+        final TreeMap<Integer, Level> levels = new TreeMap<>();
         int bucketBytes;
         AeEntriesProto.Builder reconcile;
         AeEntriesProto.Builder answers;
@@ -353,9 +366,19 @@ final class AntiEntropy {
         int answerBytes;
         AeRequestProto.Builder request;
         int requestBytes;
-        AeNodeProto.Builder want;
+        AeWantProto.Builder want;
         ByteString.Output wantIds;
         final Set<DigestTree.Entry> sent = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        final class Level {
+            final AeLevelProto.Builder proto;
+            final ByteString.Output body = ByteString.newOutput();
+            long lastPrefix;
+
+            Level(int depth) {
+                proto = AeLevelProto.newBuilder().setDepth(depth);
+            }
+        }
 
         Outbox(ReplicaId peer, long salt, Effects fx) {
             this.peer = peer;
@@ -363,16 +386,22 @@ final class AntiEntropy {
             this.fx = fx;
         }
 
-        void node(AeNodeProto node) {
-            int size = node.getSerializedSize() + 4;
-            if (buckets != null && bucketBytes + size > config.maxMessageBytes()) {
+        void bucket(int depth, long prefix, int tag, byte[] body) {
+            int size = body.length + 6;
+            if (!levels.isEmpty() && bucketBytes + size > config.maxMessageBytes()) {
                 flushBuckets();
             }
-            if (buckets == null) {
-                buckets = AeBucketsProto.newBuilder().setSalt(salt);
-                bucketBytes = 10;
+            Level level = levels.computeIfAbsent(depth, Level::new);
+            level.proto.addPrefixDeltas(prefix - level.lastPrefix);
+            level.lastPrefix = prefix;
+            try {
+                com.google.protobuf.CodedOutputStream o = com.google.protobuf.CodedOutputStream.newInstance(level.body, 16);
+                o.writeUInt32NoTag(tag);
+                o.flush();
+                level.body.write(body);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
             }
-            buckets.addNodes(node);
             bucketBytes += size;
         }
 
@@ -421,23 +450,21 @@ final class AntiEntropy {
                 flushRequest();
             }
             if (want == null) {
-                want = AeNodeProto.newBuilder().setDepth(depth).setPrefix(prefix);
+                want = AeWantProto.newBuilder().setDepth(depth).setPrefix(prefix);
                 wantIds = ByteString.newOutput();
                 requestBytes += 16;
             }
-            wantIds.write(id >>> 24);
-            wantIds.write(id >>> 16);
             wantIds.write(id >>> 8);
             wantIds.write(id);
-            requestBytes += 4;
+            requestBytes += 2;
         }
 
         private void closeWant() {
             if (want != null) {
                 if (request == null) {
-                    request = AeRequestProto.newBuilder();
+                    request = AeRequestProto.newBuilder().setSalt(salt);
                 }
-                request.addWants(want.setEntryIds(wantIds.toByteString()));
+                request.addWants(want.setIds(wantIds.toByteString()));
                 want = null;
             }
         }
@@ -449,10 +476,16 @@ final class AntiEntropy {
         }
 
         private void flushBuckets() {
-            if (buckets != null) {
-                host.send(peer, MessageTypes.AE_BUCKETS, buckets.build().toByteArray(), fx);
-                buckets = null;
+            if (levels.isEmpty()) {
+                return;
             }
+            AeBucketsProto.Builder b = AeBucketsProto.newBuilder().setSalt(salt);
+            for (Level level : levels.values()) {
+                b.addLevels(level.proto.setBody(level.body.toByteString()));
+            }
+            host.send(peer, MessageTypes.AE_BUCKETS, b.build().toByteArray(), fx);
+            levels.clear();
+            bucketBytes = 0;
         }
 
         private void flushEntries() {

@@ -75,6 +75,18 @@ final class EntryCodec {
         return "\1" + base + '\0' + hex(sha256Static(key.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Whether a store key is one of ours (starts with a kind's tag digit, or {@code \1}); other
+     * subsystems may keep objects under other first characters.
+     */
+    static boolean isEntryKey(String storeKey) {
+        if (storeKey.isEmpty()) {
+            return false;
+        }
+        char c = storeKey.charAt(0);
+        return c == '\1' || (c >= '1' && c <= '0' + ObjectKind.values().length);
+    }
+
     /** Where the entry sits in the digest tree; independent of its state. */
     long keyHash(ObjectKey object, String key) {
         MessageDigest md = sha256;

@@ -90,6 +90,12 @@ public final class Replicator {
         long ack;
         /** Highest contiguous sequence of its log applied here. */
         long received;
+        /** The newest contiguous run of its log applied here above a gap (0, 0: none). */
+        long runFrom;
+        long runTo;
+        /** Its ack of our log's run above a gap (0, 0: none). */
+        long ackRunFrom;
+        long ackRunTo;
         long resendDueMs = Long.MAX_VALUE;
         /** When we last started an anti-entropy round with it (rounds are at most one per resend interval). */
         long antiEntropyStartedMs = Long.MIN_VALUE;
@@ -154,6 +160,9 @@ public final class Replicator {
         });
         List<String> broken = new ArrayList<>();
         recovered.forEachObject((storeKey, bytes) -> {
+            if (!EntryCodec.isEntryKey(storeKey)) {
+                return;
+            }
             try {
                 keyspace.load(bytes);
             } catch (CrdtDecodeException | RuntimeException e) {
@@ -178,7 +187,13 @@ public final class Replicator {
                 ReceivePositionsProto p = codec.parse(ReceivePositionsProto.parser(), positions);
                 for (int i = 0; i < Math.min(p.getReplicasCount(), p.getSeqsCount()); i++) {
                     if (p.getReplicas(i) != 0 && p.getReplicas(i) != self.value()) {
-                        peer(new ReplicaId(p.getReplicas(i))).received = p.getSeqs(i);
+                        Peer peer = peer(new ReplicaId(p.getReplicas(i)));
+                        peer.received = p.getSeqs(i);
+                        if (i < p.getRunFromsCount() && i < p.getRunTosCount() && p.getRunFroms(i) > peer.received + 1
+                                && p.getRunTos(i) >= p.getRunFroms(i)) {
+                            peer.runFrom = p.getRunFroms(i);
+                            peer.runTo = p.getRunTos(i);
+                        }
                     }
                 }
             } catch (CrdtDecodeException e) {
@@ -345,7 +360,7 @@ public final class Replicator {
                     onDeltas(from, payload, fx);
                     break;
                 case MessageTypes.DELTA_ACK:
-                    onAck(from, payload, fx);
+                    onAck(from, payload, nowMs, fx);
                     break;
                 case MessageTypes.RELAY:
                     onRelay(from, payload, fx);
@@ -384,11 +399,12 @@ public final class Replicator {
         }
         Peer peer = peer(from);
         long before = peer.received;
+        long beforeRun = peer.runTo;
         CrdtDecodeException error = null;
         for (int i = 0; i < p.getRecordsCount(); i++) {
             long seq = fromSeq + i;
             stats.deltasReceived++;
-            if (seq <= peer.received) {
+            if (seq <= peer.received || (seq >= peer.runFrom && seq <= peer.runTo)) {
                 continue;
             }
             byte[] record = p.getRecords(i).toByteArray();
@@ -402,17 +418,15 @@ public final class Replicator {
             if (a == Applied.REFUSED) {
                 break;
             }
-            if (seq == peer.received + 1) {
-                peer.received = seq;
-            }
+            markReceived(peer, seq);
             if (a == Applied.CHANGED) {
                 relay(from, from, seq, record, fx);
             }
         }
-        if (peer.received != before) {
+        if (peer.received != before || peer.runTo != beforeRun) {
             receivePositionsDirty = true;
         }
-        sendAck(from, peer.received, fx);
+        sendAck(peer, fx);
         if (error != null) {
             throw error;
         }
@@ -429,7 +443,7 @@ public final class Replicator {
         }
         stats.deltasReceived++;
         Peer peer = peer(origin);
-        if (p.getSeq() <= peer.received) {
+        if (p.getSeq() <= peer.received || (p.getSeq() >= peer.runFrom && p.getSeq() <= peer.runTo)) {
             return;
         }
         byte[] record = p.getRecord().toByteArray();
@@ -437,10 +451,12 @@ public final class Replicator {
         if (a == Applied.REFUSED) {
             return;
         }
-        if (p.getSeq() == peer.received + 1) {
-            peer.received = p.getSeq();
+        long before = peer.received;
+        long beforeRun = peer.runTo;
+        markReceived(peer, p.getSeq());
+        if (peer.received != before || peer.runTo != beforeRun) {
             receivePositionsDirty = true;
-            sendAck(origin, peer.received, fx);
+            sendAck(peer, fx);
         }
         if (a == Applied.CHANGED) {
             relay(from, origin, p.getSeq(), record, fx);
@@ -481,26 +497,76 @@ public final class Replicator {
         }
     }
 
-    private void sendAck(ReplicaId to, long seq, Effects fx) {
-        fx.send(to, MessageTypes.DELTA_ACK, DeltaAckProto.newBuilder().setSeq(seq).build().toByteArray());
+    /**
+     * Records that {@code seq} of the peer's log was applied here: it extends the contiguous prefix,
+     * or the newest run above the gap (an older, separate run is forgotten: it is only a shortcut
+     * for acks, never needed for correctness). A run the prefix reaches is folded into it.
+     */
+    private static void markReceived(Peer p, long seq) {
+        if (seq <= p.received) {
+            return;
+        }
+        if (seq == p.received + 1) {
+            p.received = seq;
+        } else if (p.runTo != 0 && seq == p.runTo + 1) {
+            p.runTo = seq;
+        } else if (p.runTo != 0 && seq == p.runFrom - 1) {
+            p.runFrom = seq;
+        } else if (p.runTo == 0 || seq > p.runTo + 1) {
+            p.runFrom = seq;
+            p.runTo = seq;
+        }
+        if (p.runTo != 0 && p.received + 1 >= p.runFrom) {
+            p.received = Math.max(p.received, p.runTo);
+            p.runFrom = 0;
+            p.runTo = 0;
+        }
     }
 
-    private void onAck(ReplicaId from, byte[] payload, Effects fx) throws CrdtDecodeException {
-        long seq = codec.parse(DeltaAckProto.parser(), payload).getSeq();
+    private void sendAck(Peer p, Effects fx) {
+        DeltaAckProto.Builder b = DeltaAckProto.newBuilder().setSeq(p.received);
+        if (p.runTo != 0) {
+            b.setRunFrom(p.runFrom).setRunTo(p.runTo);
+        }
+        fx.send(p.id, MessageTypes.DELTA_ACK, b.build().toByteArray());
+    }
+
+    private void onAck(ReplicaId from, byte[] payload, long nowMs, Effects fx) throws CrdtDecodeException {
+        DeltaAckProto ack = codec.parse(DeltaAckProto.parser(), payload);
+        long seq = ack.getSeq();
         if (seq < 0 || seq > lastSeq) {
             throw new CrdtDecodeException("ack of " + Long.toUnsignedString(seq) + ", beyond the last sequence " + lastSeq);
         }
+        long runFrom = ack.getRunFrom();
+        long runTo = ack.getRunTo();
+        if ((runFrom != 0 || runTo != 0) && (runFrom <= seq + 1 || runTo < runFrom || runTo > lastSeq)) {
+            throw new CrdtDecodeException("ack run " + runFrom + ".." + runTo + " after " + seq);
+        }
         stats.acksReceived++;
         Peer p = peer(from);
+        long before = effectiveAck(p);
         if (!p.known || p.ack != seq) {
             p.known = true;
             p.ack = seq;
             fx.store().putAck(from, seq);
         }
-        if (seq >= lastSeq) {
+        p.ackRunFrom = runFrom;
+        p.ackRunTo = runTo;
+        long after = effectiveAck(p);
+        if (after >= lastSeq) {
             p.resendDueMs = Long.MAX_VALUE;
+        } else if (after > before) {
+            // The peer is alive and catching up: what it has not acked yet is probably on its way or
+            // in its queue. Resend only when its ack stops moving for a whole interval (as TCP
+            // restarts its retransmission timer on every new ack); resending the whole un-acked
+            // window every interval under load duplicated most of the traffic.
+            p.resendDueMs = nowMs + config.resendIntervalMs();
         }
-        for (PendingWrite w : new ArrayList<>(pending.headMap(seq, true).values())) {
+        List<PendingWrite> acked = new ArrayList<>(pending.headMap(seq, true).values());
+        if (runTo != 0) {
+            acked.addAll(pending.subMap(runFrom, true, runTo, true).values());
+        }
+        for (PendingWrite w : acked) {
             if (w.requiredPeers == null || w.requiredPeers.contains(from)) {
                 w.acked.add(from);
                 if (w.acked.size() >= w.required) {
@@ -517,9 +583,30 @@ public final class Replicator {
         Peer p = peer(peerId);
         if (peerLastSeq > p.received) {
             p.received = peerLastSeq;
+            if (p.runTo != 0 && p.received + 1 >= p.runFrom) {
+                p.received = Math.max(p.received, p.runTo);
+                p.runFrom = 0;
+                p.runTo = 0;
+            }
             receivePositionsDirty = true;
-            sendAck(peerId, p.received, fx);
         }
+        // always: the peer may hold an older ack of ours (acks get lost), and equal roots are the
+        // moment it can learn that we have everything it had
+        sendAck(p, fx);
+    }
+
+    /** The first sequence still in the committed log (the store may have trimmed it by its bounds). */
+    private long firstRetained() {
+        long first = durable.firstDeltaSeq();
+        return first == 0 ? durable.lastDeltaSeq() + 1 : first;
+    }
+
+    /**
+     * How far the peer has our log, for resends and trims: its contiguous ack, or the end of its run
+     * above the gap when the gap is no longer in our log (it can only be repaired by anti-entropy).
+     */
+    private long effectiveAck(Peer p) {
+        return p.ackRunTo != 0 && p.ackRunFrom <= firstRetained() ? Math.max(p.ack, p.ackRunTo) : p.ack;
     }
 
     /** Trims the log below the smallest ack of the known peers (nothing while no peer is known). */
@@ -527,7 +614,7 @@ public final class Replicator {
         long min = Long.MAX_VALUE;
         for (Peer p : peers.values()) {
             if (p.known) {
-                min = Math.min(min, p.ack);
+                min = Math.min(min, effectiveAck(p));
             }
         }
         if (min != Long.MAX_VALUE && min + 1 > trimmedBefore) {
@@ -557,7 +644,7 @@ public final class Replicator {
             // one resend interval before a round of its own (a resend gap would start one at once)
             p.antiEntropyStartedMs = nowMs;
         }
-        if (p.ack < lastSeq) {
+        if (effectiveAck(p) < lastSeq) {
             resend(p, nowMs, fx);
         }
         endStep(fx);
@@ -592,7 +679,7 @@ public final class Replicator {
     public void onPeerBehind(ReplicaId peer, long nowMs, Effects fx) {
         Peer p = peers.get(peer);
         if (p != null && p.alive) {
-            if (p.ack < lastSeq) {
+            if (effectiveAck(p) < lastSeq) {
                 resend(p, nowMs, fx);
             }
             startAntiEntropy(p, nowMs, fx);
@@ -613,9 +700,17 @@ public final class Replicator {
                 fx.writeCompleted(w.writeId, w.acked.size(), false);
             }
         }
+        long firstRetained = firstRetained();
         for (Peer p : peers.values()) {
-            if (p.alive && p.ack < lastSeq && p.resendDueMs <= nowMs) {
+            if (!p.alive) {
+                continue;
+            }
+            if (effectiveAck(p) < lastSeq && p.resendDueMs <= nowMs) {
                 resend(p, nowMs, fx);
+            } else if (p.ack + 1 < firstRetained && p.ack < lastSeq) {
+                // it holds our newest records but misses some we no longer have: anti-entropy (at
+                // most one round per resend interval) until equal roots move its position
+                startAntiEntropy(p, nowMs, fx);
             }
         }
         if (nowMs >= nextAntiEntropyMs) {
@@ -647,11 +742,11 @@ public final class Replicator {
     private void resend(Peer p, long nowMs, Effects fx) {
         stats.resends++;
         p.resendDueMs = nowMs + config.resendIntervalMs();
-        long from = p.ack + 1;
+        long from = effectiveAck(p) + 1;
         ResendBatcher b = new ResendBatcher(p.id, from, fx);
         durable.forEachDelta(from, b);
         b.flush();
-        if (b.gap || (b.visited == 0 && from <= durable.lastDeltaSeq())) {
+        if (b.gap || (b.visited == 0 && from <= durable.lastDeltaSeq()) || p.ack + 1 < firstRetained()) {
             startAntiEntropy(p, nowMs, fx);
         }
     }
@@ -810,8 +905,8 @@ public final class Replicator {
             receivePositionsDirty = false;
             ReceivePositionsProto.Builder b = ReceivePositionsProto.newBuilder();
             for (Peer p : peers.values()) {
-                if (p.received > 0) {
-                    b.addReplicas(p.id.value()).addSeqs(p.received);
+                if (p.received > 0 || p.runTo > 0) {
+                    b.addReplicas(p.id.value()).addSeqs(p.received).addRunFroms(p.runFrom).addRunTos(p.runTo);
                 }
             }
             fx.store().putMeta(META_RECEIVE_POSITIONS, b.build().toByteArray());

@@ -82,8 +82,10 @@ public final class Store implements AutoCloseable, DurableState {
     private final DeltaLog feedLog = new DeltaLog();
     private final DeltaLog feedScratch = new DeltaLog();
 
-    private long lastCommitId;
-    private long durableCommitId;
+    /** Volatile: {@link #syncCommitted} reads it on the syncing thread. */
+    private volatile long lastCommitId;
+    private volatile long durableCommitId;
+    private final Object syncLock = new Object();
     private long lastSyncNs;
     private boolean syncedOnce;
     /**
@@ -404,6 +406,29 @@ public final class Store implements AutoCloseable, DurableState {
         checkOpen();
         env.sync(true);
         durableCommitId = lastCommitId;
+    }
+
+    /**
+     * Any thread, while the store is open: fsyncs everything committed so far and returns the id of
+     * the last commit now on disk. With {@link SyncPolicy#INTERVAL} the node calls it from a thread
+     * of its own every {@code syncInterval}, so the agent never waits for the disk: LMDB writes a
+     * commit's pages with {@code pwrite} before the commit returns, and {@code mdb_env_sync} is an
+     * {@code fdatasync} of the file that takes no lock, so every commit that had returned when it
+     * started is on disk when it returns.
+     */
+    public long syncCommitted() {
+        checkOpen();
+        long upTo = lastCommitId;
+        if (upTo == durableCommitId) {
+            return upTo;
+        }
+        env.sync(true);
+        synchronized (syncLock) {
+            if (upTo > durableCommitId) {
+                durableCommitId = upTo;
+            }
+        }
+        return upTo;
     }
 
     /**

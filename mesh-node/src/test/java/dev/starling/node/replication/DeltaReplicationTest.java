@@ -135,4 +135,54 @@ class DeltaReplicationTest {
         assertThat(relays).isPositive();
         assertThat(a.store.acks().values()).allMatch(v -> v == 1L);
     }
+
+    @Test
+    void shouldStopHoldingTheLogForARemovedPeer() {
+        TestCluster c = new TestCluster(3);
+        c.connectAll();
+        c.deliverAll();
+        TestCluster.Node a = c.node(0);
+        TestCluster.Node gone = c.node(2);
+        WriteReceipt r = a.submit(new Op.MapPut("m", "k", Value.utf8("v")), AckLevel.ALL);
+        c.deliverAll(m -> m.to().equals(gone.id));
+        assertThat(a.store.deltaCount()).isEqualTo(1);
+        a.step(fx -> a.replicator.onPeerDown(gone.id, c.nowMs, fx));
+        a.step(fx -> a.replicator.onPeerRemoved(gone.id, c.nowMs, fx));
+        assertThat(a.store.deltaCount()).isZero();
+        assertThat(a.store.acks()).doesNotContainKey(gone.id);
+        c.advance(1000);
+        a.tick();
+        assertThat(a.completions).containsExactly(new dev.starling.node.replication.sim.StepEffects.Completion(
+            r.writeId(), 1, false));
+    }
+
+    @Test
+    void shouldAckNewWritesAboveAGapThatOnlyAntiEntropyCanFill() {
+        TestCluster c = new TestCluster(2, ReplicatorConfig.local(), 5);
+        TestCluster.Node a = c.node(0);
+        TestCluster.Node b = c.node(1);
+        for (int i = 0; i < 50; i++) {
+            a.submit(new Op.MapPut("m", "k" + i, Value.utf8("v" + i)), AckLevel.LOCAL);
+        }
+        c.up(b, a);
+        c.up(a, b);
+        java.util.function.Predicate<TestCluster.Message> noAntiEntropy = m -> m.type() >= MessageTypes.AE_SUMMARY
+            && m.type() <= MessageTypes.AE_REQUEST;
+        c.deliverAll(noAntiEntropy);
+        // b got a's retained records 46..50 but not 1..45 (trimmed): its contiguous ack stays at 0
+        assertThat(a.store.acks()).containsEntry(b.id, 0L);
+        WriteReceipt w = a.submit(new Op.MapPut("m", "new", Value.utf8("x")), AckLevel.peers(1));
+        c.deliverAll(noAntiEntropy);
+        assertThat(a.completions).contains(new dev.starling.node.replication.sim.StepEffects.Completion(w.writeId(), 1, true));
+        assertThat(b.replicator.peerPositions().get(a.id)[1]).isZero();
+        // anti-entropy fills the gap; equal roots then move the contiguous position to the end
+        c.advance(1000);
+        a.tick();
+        c.deliverAll();
+        c.advance(1000);
+        a.tick();
+        c.deliverAll();
+        assertThat(b.replicator.digest()).isEqualTo(a.replicator.digest());
+        assertThat(a.store.acks()).containsEntry(b.id, 51L);
+    }
 }

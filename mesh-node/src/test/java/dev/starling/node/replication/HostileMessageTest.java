@@ -8,7 +8,8 @@ import dev.starling.crdt.LwwRegister;
 import dev.starling.crdt.ReplicaId;
 import dev.starling.crdt.codec.DecodeLimits;
 import dev.starling.node.Value;
-import dev.starling.node.replication.proto.v1.AeNodeProto;
+import dev.starling.node.replication.proto.v1.AeLevelProto;
+import dev.starling.node.replication.proto.v1.AeWantProto;
 import dev.starling.node.replication.proto.v1.AeBucketsProto;
 import dev.starling.node.replication.proto.v1.AeRequestProto;
 import dev.starling.node.replication.proto.v1.DeltaAckProto;
@@ -71,16 +72,19 @@ class HostileMessageTest {
         receive(MessageTypes.DELTAS, deltas(record("ok", "k", new Hlc(c.nowMs, 0, new ReplicaId(99)))));
         receive(MessageTypes.DELTA_ACK, DeltaAckProto.newBuilder().setSeq(1_000).build().toByteArray());
         receive(MessageTypes.AE_BUCKETS, AeBucketsProto.newBuilder()
-            .addNodes(AeNodeProto.newBuilder().setDepth(17)).build().toByteArray());
+            .addLevels(AeLevelProto.newBuilder().setDepth(17).addPrefixDeltas(0)).build().toByteArray());
         receive(MessageTypes.AE_BUCKETS, AeBucketsProto.newBuilder()
-            .addNodes(AeNodeProto.newBuilder().setDepth(2).setPrefix(1 << 20)).build().toByteArray());
-        receive(MessageTypes.AE_REQUEST, AeRequestProto.newBuilder().addWants(AeNodeProto.newBuilder()
-            .setEntryIds(ByteString.copyFrom(new byte[4 * 70_000]))).build().toByteArray());
+            .addLevels(AeLevelProto.newBuilder().setDepth(2).addPrefixDeltas(1 << 20)).build().toByteArray());
+        receive(MessageTypes.AE_BUCKETS, AeBucketsProto.newBuilder().addLevels(AeLevelProto.newBuilder().setDepth(1)
+            .addPrefixDeltas(3).setBody(ByteString.copyFrom(new byte[] {(byte) 0xF1, (byte) 0xA2, 0x04}))).build()
+            .toByteArray()); // a list of 70,000 entries, and no entries
+        receive(MessageTypes.AE_REQUEST, AeRequestProto.newBuilder().addWants(AeWantProto.newBuilder()
+            .setIds(ByteString.copyFrom(new byte[2 * 70_000]))).build().toByteArray());
         receive(MessageTypes.AE_ENTRIES, AeEntriesProto.newBuilder().addEntries(EntryProto.newBuilder()
             .setKind(ObjectKind.SET.tag()).setName("s").setKey(ByteString.copyFromUtf8("not for sets")).build()
             .toByteString()).build().toByteArray());
         receive(99, new byte[0]);
-        assertThat(a.replicator.stats().malformed()).isEqualTo(9);
+        assertThat(a.replicator.stats().malformed()).isEqualTo(10);
         assertThat(a.replicator.stats().unknownTypes()).isEqualTo(1);
         assertThat(a.replicator.objects()).isEmpty();
     }

@@ -84,4 +84,30 @@ class ReplicatorTest {
         assertThat(c.nodes).allMatch(n -> n.replicator.digest().root().equals(root));
         assertThat(c.node(2).replicator.digest().entries()).isEqualTo(3);
     }
+
+    @Test
+    void shouldReportRemoteChangesOnceAndNothingForDuplicates() {
+        TestCluster c = new TestCluster(2);
+        c.connectAll();
+        c.deliverAll();
+        TestCluster.Node a = c.node(0);
+        TestCluster.Node b = c.node(1);
+        a.submit(new Op.SetUpdate("s", List.of("x", "y"), List.of()), AckLevel.LOCAL);
+        TestCluster.Message push = c.queue.stream().filter(m -> m.type() == MessageTypes.DELTAS).findFirst().orElseThrow();
+        c.deliverAll();
+        assertThat(b.changes).extracting(Change::key).containsExactly("x", "y");
+        assertThat(b.changes).allMatch(ch -> ch.op() == Change.Op.ADD && ch.origin().equals(a.id));
+        b.changes.clear();
+        b.step(fx -> b.replicator.onMessage(a.id, push.type(), push.payload(), c.nowMs, fx));
+        assertThat(b.changes).isEmpty();
+        // a remove learned by anti-entropy (no delta): reported per element, origin the sender
+        a.step(fx -> a.replicator.onPeerDown(b.id, c.nowMs, fx));
+        a.submit(new Op.SetUpdate("s", List.of(), List.of("x")), AckLevel.LOCAL);
+        c.queue.clear();
+        c.advance(1000);
+        c.step(a, b);
+        assertThat(b.changes).extracting(Change::op, Change::key).containsExactly(
+            org.assertj.core.groups.Tuple.tuple(Change.Op.REMOVE, "x"));
+        assertThat(b.replicator.digest()).isEqualTo(a.replicator.digest());
+    }
 }

@@ -15,7 +15,8 @@ final class SimReport {
         steps += r.steps() + r.settleSteps();
         nanos += r.elapsedNs();
         System.out.printf("simulator: %d replicas, %d+%d steps, %.0f steps/s (%d writes, %d crashes, %d partitions);"
-            + " total %d runs, %d steps, %.0f steps/s%n", p.replicas(), r.steps(), r.settleSteps(), r.stepsPerSecond(),
-            r.writes(), r.crashes(), r.partitions(), runs, steps, steps / (nanos / 1e9));
+            + " total %d runs, %d steps, %.0f steps/s; seed %d loss %.3f dup %.3f delay %d faults %.4f%n", p.replicas(),
+            r.steps(), r.settleSteps(), r.stepsPerSecond(), r.writes(), r.crashes(), r.partitions(), runs, steps,
+            steps / (nanos / 1e9), p.seed(), p.loss(), p.duplication(), p.maxDelayMs(), p.faultRate());
     }
 }

@@ -172,18 +172,19 @@ public final class Simulation {
 
     // ---------------------------------------------------------------- the schedule
 
+    /**
+     * One step: the delivery of one message that is due, or else (time moves on by 0-3 ms) a client
+     * write, a tick of one replica, or a fault.
+     */
     private void step() {
+        InFlight m = network.peek();
+        if (m != null && m.atMs <= nowMs) {
+            deliver(network.poll());
+            return;
+        }
         nowMs += random.nextInt(4);
         double r = random.nextDouble();
-        if (r < 0.45) {
-            InFlight m = network.peek();
-            if (m != null && m.atMs <= nowMs) {
-                deliver(network.poll());
-                return;
-            }
-            r = 0.45 + random.nextDouble() * 0.55;
-        }
-        if (r < 0.75) {
+        if (r < 0.55) {
             write(nodes[random.nextInt(nodes.length)]);
         } else if (r < 1 - params.faultRate()) {
             Node n = nodes[random.nextInt(nodes.length)];
