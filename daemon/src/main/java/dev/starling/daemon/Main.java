@@ -34,11 +34,30 @@ public final class Main implements Runnable {
                 System.err.println("starling: " + ex.getMessage());
                 return 2;
             }
+            if (ex instanceof StartupException || ex instanceof dev.starling.node.store.StoreException) {
+                System.err.println("starling: cannot start: " + ex.getMessage());
+                return 1;
+            }
+            if (causedByBind(ex)) {
+                System.err.println("starling: cannot start: " + ex.getMessage()
+                    + " (is something else using the gossip, data or HTTP port?)");
+                return 1;
+            }
             System.err.println("starling: " + ex);
             ex.printStackTrace(new PrintWriter(System.err, true));
             return 1;
         });
         return cl.execute(args);
+    }
+
+    private static boolean causedByBind(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.net.BindException || c.getClass().getSimpleName().endsWith("BindException")
+                    || String.valueOf(c.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -47,8 +47,17 @@ final class RunningNode implements AutoCloseable {
         try {
             NodeMetrics metrics = new NodeMetrics(node);
             Api api = new Api(node, faults, metrics::scrape, blocking);
-            HttpServer http = HttpServer.start(httpHost, httpPort, api, token, HttpServer.DEFAULT_MAX_BODY_BYTES,
-                HTTP_THREADS, metrics::record);
+            HttpServer http;
+            try {
+                http = HttpServer.start(httpHost, httpPort, api, token, HttpServer.DEFAULT_MAX_BODY_BYTES,
+                    HTTP_THREADS, metrics::record);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException ie) {
+                    throw ie;
+                }
+                throw new StartupException("cannot listen for HTTP on " + httpHost + ":" + httpPort + ": "
+                    + e.getMessage(), e);
+            }
             return new RunningNode(node, http, blocking);
         } catch (InterruptedException | RuntimeException e) {
             blocking.shutdownNow();

@@ -82,6 +82,26 @@ class CliIT {
     }
 
     @Test
+    void shouldStopTheNodeWithExit0WhenTheLauncherGetsSigterm() throws Exception {
+        Path data = tmp.resolve("launched");
+        List<String> cmd = launcher("node", "--data-dir", data.toString(), "--gossip-port", "0", "--data-port", "0",
+            "--http-port", "0", "--profile", "local");
+        Path err = tmp.resolve("launched.err");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        try {
+            String ready = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8)).readLine();
+            assertThat(ready).matches(StarlingProcess.READY.pattern());
+            p.destroy(); // SIGTERM to the launcher's pid, which is the JVM's since it execs
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(err)).isZero();
+            assertThat(Files.readString(err)).contains("stopped");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void shouldRunTheDemoToConvergence() throws Exception {
         Run r = run(launcher("demo", "--nodes", "3", "--exit-after-converged"), 110);
         assertThat(r.exit()).as(r.stdout() + r.stderr()).isZero();

@@ -256,6 +256,44 @@ class HttpApiIT {
     }
 
     @Test
+    void shouldAnswerPipelinedRequestsInOrderAndMalformedOnesWith400() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.httpPort)) {
+            socket.setSoTimeout(10_000);
+            String auth = "Authorization: Bearer " + TOKEN + "\r\n";
+            String slowWrite = "PUT /v1/maps/pipe/k?ack=1&timeout_ms=300 HTTP/1.1\r\nHost: x\r\n" + auth
+                + "Content-Length: 1\r\n\r\n7";
+            String read = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+            String badEscape = "GET /v1/maps/pipe/%zz HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n";
+            socket.getOutputStream().write((slowWrite + read + badEscape).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            java.io.InputStream in = socket.getInputStream();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 202").contains("\"acked\":0");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("\"status\":\"ok\"");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 400").contains("bad_request");
+
+            socket.getOutputStream().write("NOT-HTTP\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 400");
+        }
+        assertThat(node.get("/v1/maps/pipe/k").json().path("value").asInt()).isEqualTo(7);
+    }
+
+    /** One response with a Content-Length body, read byte by byte. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        byte[] body = in.readNBytes(length);
+        return head + new String(body, StandardCharsets.UTF_8);
+    }
+
+    @Test
     void shouldExportPrometheusMetrics() throws Exception {
         node.get("/v1/health");
         String text = node.get("/metrics").body();

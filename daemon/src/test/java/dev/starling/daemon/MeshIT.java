@@ -29,11 +29,13 @@ class MeshIT {
     void shouldConvergeWritesOfEveryNodeAndKeepDataAcrossARestart() throws Exception {
         List<StarlingProcess> nodes = new ArrayList<>();
         try {
-            StarlingProcess a = StarlingProcess.startNode(tmp.resolve("a"), "a");
+            StarlingProcess a = StarlingProcess.startNode(tmp.resolve("a"), "a", "--enable-fault-injection");
             nodes.add(a);
             StarlingProcess b = StarlingProcess.startNode(tmp.resolve("b"), "b", "--seed", a.seed());
             nodes.add(b);
-            StarlingProcess c = StarlingProcess.startNode(tmp.resolve("c"), "c", "--seed", a.seed());
+            java.nio.file.Path config = tmp.resolve("c.yaml");
+            java.nio.file.Files.writeString(config, "seed:\n  - " + a.seed() + "\n  - " + b.seed() + "\n");
+            StarlingProcess c = StarlingProcess.startNode(tmp.resolve("c"), "c", "--config", config.toString());
             nodes.add(c);
             for (StarlingProcess n : nodes) {
                 await("3 members alive on " + n.name, () -> aliveCount(n) == 3);
@@ -76,6 +78,16 @@ class MeshIT {
             await("c caught up", () -> status(c2, "/v1/maps/cfg/while-c-away") == 200);
             await("c converged", () -> converged(c2));
             awaitEqualRoots(List.of(a, b, c2));
+
+            // fault injection on a: b cut off from a, so only c2 can confirm a write of a
+            assertThat(a.post("/v1/admin/faults", "{\"isolate\":[\"" + b.replica + "\"]}").status()).isEqualTo(200);
+            assertThat(a.post("/v1/admin/faults", "{\"dropRate\":2}").status()).isEqualTo(400);
+            StarlingProcess.Response cut = a.put("/v1/maps/cfg/during-cut?ack=2&timeout_ms=500", "1");
+            assertThat(cut.status()).as(cut.body()).isEqualTo(202);
+            assertThat(cut.json().path("acked").asInt()).isEqualTo(1);
+            assertThat(a.delete("/v1/admin/faults").status()).isEqualTo(204);
+            await("b got the write made during the cut", () -> status(b, "/v1/maps/cfg/during-cut") == 200);
+            assertThat(b.get("/v1/admin/faults").status()).as("not enabled on b").isEqualTo(404);
         } finally {
             for (StarlingProcess n : nodes) {
                 n.close();

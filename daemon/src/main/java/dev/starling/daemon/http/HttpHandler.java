@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -140,6 +141,18 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         return MessageDigest.isEqual(given, token);
+    }
+
+    /** Closes an idle connection unless a request is in progress (a write may wait for acks). */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (!busy && waiting.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

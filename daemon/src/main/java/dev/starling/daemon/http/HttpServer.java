@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP/1.1 server of the API on Netty: {@link HttpServerCodec}, then an aggregator that answers
- * a body over the limit with 413 {@code too_large}, then {@link HttpHandler}. Keep-alive, an idle
- * connection is closed after {@link #IDLE_TIMEOUT_S}.
+ * a body over the limit with 413 {@code too_large}, then {@link HttpHandler}. Keep-alive; a
+ * connection idle for {@link #IDLE_TIMEOUT_S} with no request in progress is closed (a write
+ * waiting for its peers' acks is a request in progress, whatever its timeout).
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -70,13 +71,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
-                        p.addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT_S, TimeUnit.SECONDS) {
-                            @Override
-                            protected void channelIdle(ChannelHandlerContext ctx,
-                                                       io.netty.handler.timeout.IdleStateEvent evt) {
-                                ctx.close();
-                            }
-                        });
+                        p.addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT_S, TimeUnit.SECONDS));
                         p.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192));
                         p.addLast(new BodyLimit(maxBodyBytes));
                         p.addLast(new HttpHandler(api, token, observer));
