@@ -1,0 +1,61 @@
+package dev.starling.index;
+
+/** Checks and arithmetic on float vectors shared by the index classes. */
+final class Vectors {
+
+    private Vectors() {
+    }
+
+    /**
+     * A unit-length copy of {@code v}, after checking its length and components.
+     *
+     * @throws IllegalArgumentException naming {@code what} for a null or wrong-length vector, a NaN or
+     *     infinite component, or the zero vector
+     */
+    static float[] checkedUnitCopy(float[] v, int dimensions, String what) {
+        if (v == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        if (v.length != dimensions) {
+            throw new IllegalArgumentException(what + " has " + v.length + " dimensions; this index holds "
+                + dimensions);
+        }
+        double norm2 = 0;
+        for (int i = 0; i < v.length; i++) {
+            float x = v[i];
+            if (!Float.isFinite(x)) {
+                throw new IllegalArgumentException(what + " component " + i + " is not a finite number: " + x);
+            }
+            norm2 += (double) x * x;
+        }
+        if (!(norm2 > 0) || !Double.isFinite(norm2)) {
+            throw new IllegalArgumentException(what + " is the zero vector (it has no direction)");
+        }
+        double inv = 1.0 / Math.sqrt(norm2);
+        float[] u = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            u[i] = (float) (v[i] * inv);
+        }
+        return u;
+    }
+
+    /** Dot product, four independent sums so the loop pipelines. */
+    static float dot(float[] a, float[] b) {
+        int n = a.length;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+}
