@@ -14,6 +14,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +162,8 @@ public final class OnnxTextEncoder implements TextEncoder {
 
     @Override
     public float[] embed(String text) {
-        return embedAll(List.of(text))[0];
+        checkText(text, -1);
+        return embedAll(Collections.singletonList(text))[0];
     }
 
     @Override
