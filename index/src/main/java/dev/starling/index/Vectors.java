@@ -3,11 +3,15 @@ package dev.starling.index;
 /** Checks and arithmetic on float vectors shared by the index classes. */
 final class Vectors {
 
+    /** |norm² - 1| below which a vector counts as unit length (a float32 unit vector is within ~1e-7). */
+    static final double UNIT_TOLERANCE = 1e-6;
+
     private Vectors() {
     }
 
     /**
-     * A unit-length copy of {@code v}, after checking its length and components.
+     * A unit-length copy of {@code v}, after checking its length and components. A vector that is
+     * already of unit length is copied unchanged.
      *
      * @throws IllegalArgumentException naming {@code what} for a null or wrong-length vector, a NaN or
      *     infinite component, or the zero vector
@@ -30,6 +34,9 @@ final class Vectors {
         }
         if (!(norm2 > 0) || !Double.isFinite(norm2)) {
             throw new IllegalArgumentException(what + " is the zero vector (it has no direction)");
+        }
+        if (Math.abs(norm2 - 1) <= UNIT_TOLERANCE) {
+            return v.clone(); // already unit length: keep it bit for bit (normalising is not idempotent in float)
         }
         double inv = 1.0 / Math.sqrt(norm2);
         float[] u = new float[v.length];
