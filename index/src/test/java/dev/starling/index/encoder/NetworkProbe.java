@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Child-JVM main of {@link NoDownloadTest}: records every network connection the JVM attempts (a
+ * Child-JVM main of {@link NoDownloadIT}: records every network connection the JVM attempts (a
  * security manager's {@code checkConnect} sees sockets, URL connections and name lookups), loads the
  * built-in encoder with an empty DJL cache, embeds a sentence, and prints what was attempted. Then,
  * as a control, it opens a socket itself, to show that the recorder does see connections.

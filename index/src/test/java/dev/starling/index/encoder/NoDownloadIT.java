@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The encoder never touches the network: in a fresh JVM with an empty DJL cache and no DJL settings
+ * The encoder never touches the network (a failsafe test: it starts a child JVM): in a fresh JVM with an empty DJL cache and no DJL settings
  * in the environment, loading the built-in model and embedding a sentence makes no connection attempt
  * (no native-library download, no DJL telemetry), and DJL's tokenizer library is unpacked from the
  * tokenizers jar into the cache.
  */
-class NoDownloadTest {
+class NoDownloadIT {
 
     @Test
     void shouldEncodeWithoutAnyNetworkAttempt(@TempDir Path dir) throws Exception {
