@@ -23,8 +23,12 @@ import java.util.Set;
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.starling.bench.index.HnswBench [--n 100000] [--dims 384]
  *     [--m 16] [--efc 200] [--ef 16,32,64,128] [--build-threads 1] [--queries 1000] [--warmup 2000]
- *     [--clusters 1000] [--spread 1.2] [--seed 1] [--snapshot DIR]
+ *     [--clusters 1000] [--spread 1.2] [--seed 1] [--snapshot-out FILE | --snapshot-in FILE]
  * </pre>
+ *
+ * {@code --snapshot-out} saves the built index (and reports save time and size); {@code --snapshot-in}
+ * loads such a file instead of building (same --n, --dims, --clusters, --spread, --seed regenerate the
+ * same vectors for the ground truth), so the query figures can be taken later, on a quiet machine.
  *
  * Vectors: {@link ClusteredVectors} (Gaussian mixture on the unit sphere), queries drawn from the same
  * mixture but not in the index. Build: {@code --build-threads 1} inserts one by one with
@@ -50,7 +54,8 @@ public final class HnswBench {
         int clusters = 1000;
         float spread = 1.2f;
         long seed = 1;
-        Path snapshot = null;
+        Path snapshotOut = null;
+        Path snapshotIn = null;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -65,7 +70,8 @@ public final class HnswBench {
                 case "--clusters" -> clusters = Integer.parseInt(v);
                 case "--spread" -> spread = Float.parseFloat(v);
                 case "--seed" -> seed = Long.parseLong(v);
-                case "--snapshot" -> snapshot = Path.of(v);
+                case "--snapshot-out" -> snapshotOut = Path.of(v);
+                case "--snapshot-in" -> snapshotIn = Path.of(v);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -81,27 +87,44 @@ public final class HnswBench {
         float[][] qs = gen.next(queries + warmup);
         IndexConfig config = IndexConfig.of(dims, new ModelVersion(1, 1)).withM(m).withEfConstruction(efc)
             .withExactThreshold(0);
-        VectorIndex index = VectorIndex.create(config);
 
-        long t0 = System.nanoTime();
-        if (threads == 1) {
-            for (int i = 0; i < n; i++) {
-                index.upsert(id(i), data[i]);
-                if ((i + 1) % 20_000 == 0) {
-                    double s = (System.nanoTime() - t0) / 1e9;
-                    System.out.printf(Locale.ROOT, "  built %d in %.1f s (%.0f/s)%n", i + 1, s, (i + 1) / s);
-                }
-            }
+        VectorIndex index;
+        if (snapshotIn != null) {
+            long l0 = System.nanoTime();
+            VectorIndex.Loaded loaded = VectorIndex.load(snapshotIn);
+            index = loaded.index();
+            System.out.printf(Locale.ROOT, "loaded %s: %d vectors in %.2f s (%.1f MB, M=%d efConstruction=%d)%n",
+                snapshotIn, index.size(), (System.nanoTime() - l0) / 1e9, Files.size(snapshotIn) / 1e6,
+                index.config().m(), index.config().efConstruction());
         } else {
-            List<Map.Entry<String, float[]>> all = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                all.add(new AbstractMap.SimpleEntry<>(id(i), data[i]));
+            index = VectorIndex.create(config);
+            long t0 = System.nanoTime();
+            if (threads == 1) {
+                for (int i = 0; i < n; i++) {
+                    index.upsert(id(i), data[i]);
+                    if ((i + 1) % 20_000 == 0) {
+                        double s = (System.nanoTime() - t0) / 1e9;
+                        System.out.printf(Locale.ROOT, "  built %d in %.1f s (%.0f/s)%n", i + 1, s, (i + 1) / s);
+                    }
+                }
+            } else {
+                List<Map.Entry<String, float[]>> all = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    all.add(new AbstractMap.SimpleEntry<>(id(i), data[i]));
+                }
+                index.upsertAll(all, threads);
             }
-            index.upsertAll(all, threads);
+            double buildS = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "build: %d vectors in %.1f s = %.0f vectors/s (%d thread(s))%n",
+                n, buildS, n / buildS, threads);
+            System.out.printf(Locale.ROOT, "build CPU time (process): %.1f s%n", processCpuNs() / 1e9);
+            if (snapshotOut != null) {
+                long s0 = System.nanoTime();
+                index.save(snapshotOut, n);
+                System.out.printf(Locale.ROOT, "saved %s: %.1f MB in %.2f s%n", snapshotOut,
+                    Files.size(snapshotOut) / 1e6, (System.nanoTime() - s0) / 1e9);
+            }
         }
-        double buildS = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "build: %d vectors in %.1f s = %.0f vectors/s (%d thread(s))%n",
-            n, buildS, n / buildS, threads);
 
         long g0 = System.nanoTime();
         List<Set<String>> truth = new ArrayList<>(queries);
@@ -136,20 +159,11 @@ public final class HnswBench {
             System.out.printf(Locale.ROOT, "%5d  %9.4f  %7.3f  %7.3f  %7.3f  %8.3f%n", ef, found / (queries * 10.0),
                 ns[queries / 2] / 1e6, ns[(int) (queries * 0.9)] / 1e6, ns[(int) (queries * 0.99)] / 1e6, mean);
         }
+    }
 
-        if (snapshot != null) {
-            Files.createDirectories(snapshot);
-            Path file = snapshot.resolve("bench.idx");
-            long s0 = System.nanoTime();
-            index.save(file, 42);
-            double saveS = (System.nanoTime() - s0) / 1e9;
-            long l0 = System.nanoTime();
-            VectorIndex.Loaded loaded = VectorIndex.load(file);
-            double loadS = (System.nanoTime() - l0) / 1e9;
-            System.out.printf(Locale.ROOT, "snapshot: %.1f MB, save %.2f s, load %.2f s, %d vectors, watermark %d%n",
-                Files.size(file) / 1e6, saveS, loadS, loaded.index().size(), loaded.watermark());
-            Files.delete(file);
-        }
+    private static long processCpuNs() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+            .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String id(int i) {
