@@ -28,7 +28,7 @@ public record IndexConfig(int dimensions, ModelVersion model, int m, int efConst
     public static final int MAX_DIMENSIONS = 4096;
     public static final int DEFAULT_M = 16;
     public static final int DEFAULT_EF_CONSTRUCTION = 100;
-    public static final int DEFAULT_EF = 64;
+    public static final int DEFAULT_EF = 32;
     public static final int DEFAULT_EXACT_THRESHOLD = 2_000;
 
     public IndexConfig {
@@ -50,7 +50,10 @@ public record IndexConfig(int dimensions, ModelVersion model, int m, int efConst
         }
     }
 
-    /** The defaults (M 16, efConstruction 100, ef 64, exact search up to 2 000 vectors). */
+    /**
+     * The defaults: M 16, efConstruction 100, ef 32, exact search up to 2 000 vectors (chosen with
+     * HnswBench, see docs/benchmarks.md).
+     */
     public static IndexConfig of(int dimensions, ModelVersion model) {
         return new IndexConfig(dimensions, model, DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_EF, DEFAULT_EXACT_THRESHOLD);
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mixture of 1 000 Gaussian clusters on the unit sphere ({@link ClusteredVectors}, spread 1.2: two
  * members of one cluster have a cosine of about 0.4, members of different clusters about 0, as
  * sentences on one topic and on unrelated topics have with all-MiniLM-L6-v2), with the default
- * parameters (M 16, efConstruction 100, ef 64); queries come from the same mixture and are not in the
+ * parameters (M 16, efConstruction 100, ef 32); queries come from the same mixture and are not in the
  * index. Then the same queries after a save and a load must give the same answers.
  *
  * <p>Dimensions: 128 in CI (a 20k build at 384 dims takes 40-120 s on the shared 2-core CI machine,

@@ -11,8 +11,11 @@ import java.util.Locale;
  * loop over a fixed corpus after a warm-up pass.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar dev.starling.bench.index.EncoderBench [sentences=2000] [rounds=3]
+ * java -cp bench/target/benchmarks.jar dev.starling.bench.index.EncoderBench [sentences=2000] [rounds=3] [long]
  * </pre>
+ *
+ * With {@code long}, every text is instead 20 generated sentences joined (over 256 tokens, so every
+ * text is cut at 256): the cost of a document-sized text.
  *
  * Corpus: {@link Sentences} (generated event sentences, 8-30 tokens, mean printed). Batch 1 calls
  * {@code embed} per sentence; batch 32 calls {@code embedAll} on the whole corpus with
@@ -28,6 +31,13 @@ public final class EncoderBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         List<String> corpus = Sentences.generate(n, 7);
+        if (args.length > 2 && args[2].equals("long")) {
+            List<String> many = Sentences.generate(n * 20, 8);
+            corpus = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                corpus.add(String.join(" ", many.subList(i * 20, i * 20 + 20)));
+            }
+        }
         for (int threads : new int[] {1, 2}) {
             for (int batch : new int[] {1, 32}) {
                 EncoderConfig config = EncoderConfig.defaults().withIntraOpThreads(threads).withMaxBatchSize(batch);
