@@ -25,8 +25,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Threads.</b> One writer, any number of searchers. {@link #upsert}, {@link #remove},
  * {@link #upsertAll}, {@link #save} and {@link #setEf} must be called from one thread at a time (the
  * node's agent); {@link #search}, {@link #searchExact}, {@link #size} and {@link #contains} may be
- * called from any thread, concurrently with the writer and each other. A search sees each write
- * either entirely or not at all, but not necessarily the latest one.
+ * called from any thread, concurrently with the writer and each other. A search that runs during a
+ * write may or may not see it (it may still return a document being removed), never a torn vector.
  *
  * <p><b>Updates.</b> hnswlib removes by marking a node deleted: the node stays in the graph (it still
  * routes searches, it is never returned). Replacing a vector is a removal plus an insert. When the
