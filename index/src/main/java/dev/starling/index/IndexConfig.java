@@ -29,7 +29,7 @@ public record IndexConfig(int dimensions, ModelVersion model, int m, int efConst
     public static final int DEFAULT_M = 16;
     public static final int DEFAULT_EF_CONSTRUCTION = 100;
     public static final int DEFAULT_EF = 32;
-    public static final int DEFAULT_EXACT_THRESHOLD = 2_000;
+    public static final int DEFAULT_EXACT_THRESHOLD = 1_000;
 
     public IndexConfig {
         if (dimensions < 1 || dimensions > MAX_DIMENSIONS) {
@@ -51,7 +51,7 @@ public record IndexConfig(int dimensions, ModelVersion model, int m, int efConst
     }
 
     /**
-     * The defaults: M 16, efConstruction 100, ef 32, exact search up to 2 000 vectors (chosen with
+     * The defaults: M 16, efConstruction 100, ef 32, exact search up to 1 000 vectors (chosen with
      * HnswBench, see docs/benchmarks.md).
      */
     public static IndexConfig of(int dimensions, ModelVersion model) {
