@@ -31,7 +31,9 @@ public final class EncoderBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         List<String> corpus = Sentences.generate(n, 7);
-        if (args.length > 2 && args[2].equals("long")) {
+        boolean longTexts = args.length > 2 && args[2].equals("long");
+        String unit = longTexts ? "texts" : "sentences";
+        if (longTexts) {
             List<String> many = Sentences.generate(n * 20, 8);
             corpus = new java.util.ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -47,8 +49,8 @@ public final class EncoderBench {
                         for (String s : corpus) {
                             tokens += enc.tokenCount(s);
                         }
-                        System.out.printf(Locale.ROOT, "model %s, %d sentences, mean %.1f tokens%n", enc.modelId(), n,
-                            tokens / (double) n);
+                        System.out.printf(Locale.ROOT, "model %s, %d %s, mean %.1f tokens%n", enc.modelId(), n,
+                            unit, tokens / (double) n);
                     }
                     run(enc, corpus.subList(0, Math.min(200, n)), batch); // warm-up
                     double best = 0;
@@ -60,8 +62,8 @@ public final class EncoderBench {
                         best = Math.max(best, rate);
                         all.append(String.format(Locale.ROOT, " %.0f", rate));
                     }
-                    System.out.printf(Locale.ROOT, "threads %d batch %2d: best %.0f sentences/s (rounds:%s)%n",
-                        threads, batch, best, all);
+                    System.out.printf(Locale.ROOT, "threads %d batch %2d: best %.0f %s/s (rounds:%s)%n",
+                        threads, batch, best, unit, all);
                 }
             }
         }
