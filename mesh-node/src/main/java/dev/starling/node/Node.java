@@ -130,7 +130,9 @@ public final class Node implements AutoCloseable {
                 plane = new FaultyDataPlane(plane, faults, System::nanoTime);
             }
             HybridLogicalClock clock = new HybridLogicalClock(self, System::currentTimeMillis, config.maxClockDriftMs());
-            ReplicatorConfig rc = local ? ReplicatorConfig.local() : ReplicatorConfig.lan();
+            // the agent flushes acks once per cycle (ReplicaAgent.doWork)
+            ReplicatorConfig rc = (local ? ReplicatorConfig.local() : ReplicatorConfig.lan()).toBuilder()
+                .coalesceAcks(true).build();
             Replicator replicator = new Replicator(rc, clock, store, new Random(new SecureRandom().nextLong()));
             for (ObjectKey key : replicator.objects()) {
                 cells.computeIfAbsent(key, ObjectCell::new).publish(replicator.state(key));

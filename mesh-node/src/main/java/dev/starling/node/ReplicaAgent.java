@@ -210,6 +210,7 @@ final class ReplicaAgent implements Agent {
                 publishStats();
             }
         }
+        replicator.flush(nowMs, fx);
         if (fx.dirty) {
             work += finishCycle();
         }

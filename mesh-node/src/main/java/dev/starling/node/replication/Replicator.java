@@ -72,6 +72,8 @@ public final class Replicator {
     private final ReplicatorStats.Counters stats = new ReplicatorStats.Counters();
     private final TreeMap<ReplicaId, Peer> peers = new TreeMap<>();
     private final TreeMap<Long, PendingWrite> pending = new TreeMap<>();
+    /** Peers owed an ack at the next {@link #flush} (with {@link ReplicatorConfig#coalesceAcks()}), in arrival order. */
+    private final java.util.LinkedHashSet<Peer> acksDue = new java.util.LinkedHashSet<>();
     private final List<ReplicaId> aliveScratch = new ArrayList<>();
 
     private long lastSeq;
@@ -524,6 +526,14 @@ public final class Replicator {
     }
 
     private void sendAck(Peer p, Effects fx) {
+        if (config.coalesceAcks()) {
+            acksDue.add(p);
+            return;
+        }
+        sendAckNow(p, fx);
+    }
+
+    private void sendAckNow(Peer p, Effects fx) {
         DeltaAckProto.Builder b = DeltaAckProto.newBuilder().setSeq(p.received);
         if (p.runTo != 0) {
             b.setRunFrom(p.runFrom).setRunTo(p.runTo);
@@ -900,7 +910,30 @@ public final class Replicator {
     }
 
     /** Stores what the step changed besides entries: receive positions and the clock's high-water mark. */
+    /**
+     * With {@link ReplicatorConfig#coalesceAcks()}: sends one ack to every peer that sent us records
+     * since the last flush and stores the receive positions once. The caller commits the store
+     * writes before it sends the acks, as for every step. Without it, there is nothing to do.
+     */
+    public void flush(long nowMs, Effects fx) {
+        if (!config.coalesceAcks()) {
+            return;
+        }
+        for (Peer p : acksDue) {
+            sendAckNow(p, fx);
+        }
+        acksDue.clear();
+        storePositionsAndClock(fx);
+    }
+
     private void endStep(Effects fx) {
+        if (config.coalesceAcks()) {
+            return; // flush() stores positions and the clock with the acks
+        }
+        storePositionsAndClock(fx);
+    }
+
+    private void storePositionsAndClock(Effects fx) {
         if (receivePositionsDirty) {
             receivePositionsDirty = false;
             ReceivePositionsProto.Builder b = ReceivePositionsProto.newBuilder();

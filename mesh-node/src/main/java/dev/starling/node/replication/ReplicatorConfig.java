@@ -39,6 +39,13 @@ public final class ReplicatorConfig {
     /** Most DELTAS messages one resend sends to one peer (the rest follows one interval later). */
     private final int maxDeltaBatchMessages;
     /**
+     * Whether acks and receive positions wait for {@link Replicator#flush}: then a peer gets one ack
+     * per flush however many messages of it arrived, and the positions are stored once, instead of
+     * once per received message. The node turns it on and flushes at the end of every agent cycle;
+     * off (the default), every received message is acked within its own step.
+     */
+    private final boolean coalesceAcks;
+    /**
      * Anti-entropy: a divergent bucket holding at most this many entries on the answering side is
      * answered with its entry list (key hash + digest, 12 bytes each) instead of its 16 child sums
      * (4 bytes each): lower means fewer bytes for sparse divergence, more round trips.
@@ -56,6 +63,7 @@ public final class ReplicatorConfig {
         this.relayAboveMeshSize = b.relayAboveMeshSize;
         this.maxMessageBytes = b.maxMessageBytes;
         this.maxDeltaBatchMessages = b.maxDeltaBatchMessages;
+        this.coalesceAcks = b.coalesceAcks;
         this.aeLeafEntries = b.aeLeafEntries;
         this.maxAeRequestHashes = b.maxAeRequestHashes;
         this.decodeLimits = b.decodeLimits;
@@ -83,6 +91,7 @@ public final class ReplicatorConfig {
             .relayAboveMeshSize(relayAboveMeshSize)
             .maxMessageBytes(maxMessageBytes)
             .maxDeltaBatchMessages(maxDeltaBatchMessages)
+            .coalesceAcks(coalesceAcks)
             .aeLeafEntries(aeLeafEntries)
             .maxAeRequestHashes(maxAeRequestHashes)
             .decodeLimits(decodeLimits);
@@ -112,6 +121,10 @@ public final class ReplicatorConfig {
         return maxDeltaBatchMessages;
     }
 
+    public boolean coalesceAcks() {
+        return coalesceAcks;
+    }
+
     public int aeLeafEntries() {
         return aeLeafEntries;
     }
@@ -128,7 +141,7 @@ public final class ReplicatorConfig {
     public String toString() {
         return "ReplicatorConfig{resendIntervalMs=" + resendIntervalMs + ", antiEntropyIntervalMs=" + antiEntropyIntervalMs
             + ", fanOut=" + fanOut + ", relayAboveMeshSize=" + relayAboveMeshSize + ", maxMessageBytes=" + maxMessageBytes
-            + ", maxDeltaBatchMessages=" + maxDeltaBatchMessages + ", aeLeafEntries=" + aeLeafEntries
+            + ", maxDeltaBatchMessages=" + maxDeltaBatchMessages + ", coalesceAcks=" + coalesceAcks + ", aeLeafEntries=" + aeLeafEntries
             + ", maxAeRequestHashes=" + maxAeRequestHashes + ", decodeLimits=" + decodeLimits + '}';
     }
 
@@ -140,6 +153,7 @@ public final class ReplicatorConfig {
         private int relayAboveMeshSize = 16;
         private int maxMessageBytes = 1 << 20;
         private int maxDeltaBatchMessages = 16;
+        private boolean coalesceAcks;
         private int aeLeafEntries = 8;
         private int maxAeRequestHashes = 65_536;
         private DecodeLimits decodeLimits = DecodeLimits.DEFAULT;
@@ -169,6 +183,11 @@ public final class ReplicatorConfig {
 
         public Builder maxMessageBytes(int bytes) {
             this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        public Builder coalesceAcks(boolean on) {
+            this.coalesceAcks = on;
             return this;
         }
 

@@ -140,7 +140,9 @@ public final class Simulation {
         this.params = params;
         this.random = new Random(params.seed());
         this.config = ReplicatorConfig.local().toBuilder().resendIntervalMs(100).antiEntropyIntervalMs(500)
-            .relayAboveMeshSize(Math.max(3, params.replicas() - 3)).fanOut(2).maxMessageBytes(8192).build();
+            .relayAboveMeshSize(Math.max(3, params.replicas() - 3)).fanOut(2).maxMessageBytes(8192)
+            // odd seeds run the node's mode: acks and positions once per step, in flush()
+            .coalesceAcks((params.seed() & 1) == 1).build();
         this.nodes = new Node[params.replicas()];
         this.group = new int[params.replicas()];
         for (int i = 0; i < nodes.length; i++) {
@@ -346,6 +348,7 @@ public final class Simulation {
         MemoryStore.Step step = n.store.begin();
         Recorder rec = new Recorder(step);
         action.accept(rec);
+        n.replicator.flush(nowMs, rec);
         step.commit();
         rec.dispatch(n);
     }
