@@ -76,7 +76,8 @@ public final class MeshBench {
             case "antientropy" -> antiEntropy(Integer.parseInt(opt(args, "--keys", "1000000")),
                 Integer.parseInt(opt(args, "--diverge", "10000")));
             case "single" -> single(Integer.parseInt(opt(args, "--keys", "200000")));
-            case "restart" -> restart(Integer.parseInt(opt(args, "--keys", "1000000")));
+            case "restart" -> restart(Integer.parseInt(opt(args, "--keys", "1000000")), opt(args, "--dir", null),
+                opt(args, "--phase", "both"));
             case "detect" -> detect(nodes[0]);
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
@@ -307,12 +308,21 @@ public final class MeshBench {
 
     // ---------------------------------------------------------------- restart
 
-    /** One node with {@code keys} keys, closed and started again: time until the first read is served. */
-    static void restart(int keys) throws Exception {
-        Path dir = Files.createTempDirectory("meshbench");
+    /**
+     * One node with {@code keys} keys, closed and started again: time until the first read is
+     * served. {@code --phase write} and {@code --phase read} with one {@code --dir} do the two halves
+     * in two JVMs, as a real restart is (the read JVM's figure then excludes only JVM start-up).
+     */
+    static void restart(int keys, String dirOption, String phase) throws Exception {
+        Path dir = dirOption == null ? Files.createTempDirectory("meshbench") : Path.of(dirOption);
         NodeConfig config = config(dir, "r0", SyncPolicy.NONE, List.of());
-        try (Node node = Node.start(config)) {
-            putAll(node.map("big"), keys, "k%07d", "value-%07d");
+        if (!phase.equals("read")) {
+            try (Node node = Node.start(config)) {
+                putAll(node.map("big"), keys, "k%07d", "value-%07d");
+            }
+        }
+        if (phase.equals("write")) {
+            return;
         }
         long t0 = System.nanoTime();
         try (Node node = Node.start(config)) {
