@@ -284,21 +284,7 @@ public final class Store implements AutoCloseable, DurableState {
      * order, until it returns false. Returns the number of deltas visited.
      */
     public long forEachDelta(long fromSeq, DeltaVisitor visitor) {
-        Objects.requireNonNull(visitor, "visitor");
-        checkOpen();
-        long visited = 0;
-        openReads.get()[0]++;
-        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = deltas.openCursor(txn)) {
-            for (boolean more = c.get(u64(Math.max(0, fromSeq)), GetOp.MDB_SET_RANGE); more; more = c.next()) {
-                visited++;
-                if (!visitor.visit(u64(c.key()), c.val())) {
-                    break;
-                }
-            }
-        } finally {
-            openReads.get()[0]--;
-        }
-        return visited;
+        return forEachFrom(deltas, fromSeq, visitor);
     }
 
     /**
@@ -306,12 +292,17 @@ public final class Store implements AutoCloseable, DurableState {
      * in cursor order, until it returns false. Returns the number of entries visited.
      */
     public long forEachFeed(long fromCursor, DeltaVisitor visitor) {
+        return forEachFrom(feed, fromCursor, visitor);
+    }
+
+    /** Walks a database keyed by u64 (the delta log, the feed) from {@code from} in key order. */
+    private long forEachFrom(Dbi<byte[]> db, long from, DeltaVisitor visitor) {
         Objects.requireNonNull(visitor, "visitor");
         checkOpen();
         long visited = 0;
         openReads.get()[0]++;
-        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = feed.openCursor(txn)) {
-            for (boolean more = c.get(u64(Math.max(0, fromCursor)), GetOp.MDB_SET_RANGE); more; more = c.next()) {
+        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = db.openCursor(txn)) {
+            for (boolean more = c.get(u64(Math.max(0, from)), GetOp.MDB_SET_RANGE); more; more = c.next()) {
                 visited++;
                 if (!visitor.visit(u64(c.key()), c.val())) {
                     break;
