@@ -391,13 +391,20 @@ public final class Webhooks implements AutoCloseable {
         }, delayMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Capped exponential backoff with jitter: d = min(max, initial * 2^(failures-1)), then uniform in [d/2, d]. */
-    long backoffMs(int failures) {
-        long initial = config.initialBackoff().toMillis();
-        long max = config.maxBackoff().toMillis();
+    private long backoffMs(int failures) {
+        return backoffMs(failures, config.initialBackoff().toMillis(), config.maxBackoff().toMillis(), jitter.nextDouble());
+    }
+
+    /**
+     * Capped exponential backoff with jitter: {@code d = min(max, initial * 2^(failures-1))}, then
+     * {@code d/2 + random * d/2}: in [d/2, d], so receivers that failed together do not retry together.
+     *
+     * @param random01 uniform in [0, 1)
+     */
+    static long backoffMs(int failures, long initialMs, long maxMs, double random01) {
         int shift = Math.min(Math.max(failures - 1, 0), 30);
-        long d = Math.min(max, initial << shift);
-        return d / 2 + (long) (jitter.nextDouble() * (d - d / 2));
+        long d = Math.min(maxMs, initialMs << shift);
+        return d / 2 + (long) (random01 * (d - d / 2));
     }
 
     private void flushIfDirty() {
