@@ -148,15 +148,19 @@ final class ChangeStream extends ChannelInboundHandlerAdapter implements ChangeF
         long from = position;
         try {
             blocking.execute(() -> {
-                List<ChangeFeed.Entry> page;
+                Runnable next;
                 try {
-                    page = feed.read(from, PAGE_ENTRIES);
+                    List<ChangeFeed.Entry> page = feed.read(from, PAGE_ENTRIES);
+                    next = () -> onPage(page);
                 } catch (RuntimeException e) {
                     LOG.warn("change stream: reading the feed failed", e);
-                    channel.eventLoop().execute(this::close);
-                    return;
+                    next = this::close;
                 }
-                channel.eventLoop().execute(() -> onPage(page));
+                try {
+                    channel.eventLoop().execute(next);
+                } catch (RejectedExecutionException e) {
+                    // the server is shutting down: the connection goes with it
+                }
             });
         } catch (RejectedExecutionException e) {
             close();
