@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (com.sun.net.httpserver): every matching change in cursor order with a valid signature; a receiver
  * failing with 500 gets the same batch again (same delivery id, same body) until it accepts it,
  * without loss or reordering; after a restart the webhook and its position are kept and nothing
- * acknowledged is sent again.
+ * acknowledged is sent again. The node has an API token: the webhook endpoints and the stream need it.
  */
 class WebhooksIT {
 
@@ -102,10 +102,17 @@ class WebhooksIT {
     void shouldDeliverInOrderSignedRetriedAndKeptAcrossARestart() throws Exception {
         Path data = tmp.resolve("n");
         try (Receiver receiver = new Receiver()) {
-            StarlingProcess node = StarlingProcess.startNode(data, "hooks");
+            Path tokenFile = tmp.resolve("token");
+            Files.writeString(tokenFile, "hook-token\n");
+            StarlingProcess node = StarlingProcess.startNode(data, "hooks", "--api-token-file", tokenFile.toString());
             List<String> expected = new ArrayList<>();
             String id;
             try {
+                for (String path : List.of("/v1/webhooks", "/v1/webhooks/x", "/v1/changes/stream")) {
+                    assertThat(node.get(path).status()).as(path).isEqualTo(401);
+                }
+                assertThat(node.post("/v1/webhooks", "{}").status()).isEqualTo(401);
+                node.token = "hook-token";
                 // a change before the webhook exists: not delivered (it starts after the newest change)
                 assertThat(node.put("/v1/maps/hooked/before", "0").status()).isEqualTo(200);
                 shouldRefuseBadRegistrations(node, receiver.url());
@@ -151,7 +158,8 @@ class WebhooksIT {
             // restart: the webhook and its position are kept, nothing acknowledged comes again
             int before = receiver.all().size();
             String acknowledged = lastCursor(receiver);
-            StarlingProcess again = StarlingProcess.startNode(data, "hooks");
+            StarlingProcess again = StarlingProcess.startNode(data, "hooks", "--api-token-file", tokenFile.toString());
+            again.token = "hook-token";
             try {
                 JsonNode listed = again.get("/v1/webhooks").json().path("webhooks");
                 assertThat(listed).hasSize(1);
