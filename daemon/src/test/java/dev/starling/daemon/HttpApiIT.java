@@ -149,7 +149,7 @@ class HttpApiIT {
     @Test
     void shouldAnswer404ForWhatNeverExisted() throws Exception {
         for (String path : List.of("/v1/maps/never", "/v1/maps/never/k", "/v1/sets/never", "/v1/counters/never",
-                "/v1/registers/never", "/v1/nothing", "/v1/collections/c", "/v1/webhooks", "/v1/admin/faults")) {
+                "/v1/registers/never", "/v1/nothing", "/v1/collections/c", "/v1/admin/faults")) {
             Response r = node.get(path);
             assertThat(r.status()).as(path).isEqualTo(404);
             assertThat(r.errorCode()).as(path).isEqualTo("not_found");

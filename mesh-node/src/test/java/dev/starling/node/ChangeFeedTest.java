@@ -41,6 +41,8 @@ class ChangeFeedTest {
             assertThat(all.get(0).origin()).isEqualTo(a.replicaId());
             assertThat(all.get(3).origin()).isEqualTo(b.replicaId());
             assertThat(all.get(0).hlc()).isNotNull();
+            // lastCursor moves before listeners are called: wait for the push of the last entry
+            Await.until(() -> pushed.size() >= 4, TestCluster.CONVERGE);
             assertThat(pushed).containsExactlyElementsOf(all);
 
             assertThat(b.changes().read(2, 1)).extracting(ChangeFeed.Entry::cursor).containsExactly(3L);

@@ -16,8 +16,12 @@ import dev.starling.node.membership.Member;
 import dev.starling.node.replication.AckLevel;
 import dev.starling.node.replication.ObjectKind;
 import dev.starling.node.replication.TypeConflictException;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import dev.starling.daemon.webhook.WebhookConfig;
+import dev.starling.daemon.webhook.Webhooks;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +35,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,18 +46,23 @@ import org.slf4j.LoggerFactory;
  * completes (on the connection's event loop, never on the agent); change-feed pages and metrics
  * scrapes, which read LMDB or walk registries, run on {@code blocking}.
  */
-public final class Api {
+public final class Api implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Api.class);
 
     public static final long MAX_TIMEOUT_MS = 3_600_000;
     public static final int DEFAULT_CHANGES_LIMIT = 100;
+    /** Open {@code /v1/changes/stream} connections a node serves at most; more are a 503. */
+    public static final int MAX_STREAMS = 128;
 
     private final Node node;
     private final Faults faults;
     private final Supplier<String> metrics;
     private final Executor blocking;
     private final Router router = new Router();
+    private final AtomicInteger openStreams = new AtomicInteger();
+    private final WebhookEndpoints webhookEndpoints = new WebhookEndpoints(() -> this.webhooks);
+    private volatile Webhooks webhooks;
 
     /**
      * @param faults   the node's faults, exposed at /v1/admin/faults; {@code null} when fault
@@ -69,6 +79,10 @@ public final class Api {
             .add(HttpMethod.GET, "/v1/members", this::members)
             .add(HttpMethod.GET, "/v1/digest", this::digest)
             .add(HttpMethod.GET, "/v1/changes", this::changes)
+            .add(HttpMethod.GET, "/v1/changes/stream", this::changeStream)
+            .add(HttpMethod.POST, "/v1/webhooks", webhookEndpoints::add)
+            .add(HttpMethod.GET, "/v1/webhooks", webhookEndpoints::list)
+            .add(HttpMethod.DELETE, "/v1/webhooks/{id*}", webhookEndpoints::remove)
             .add(HttpMethod.GET, "/v1/maps/{map}", this::getMap)
             .add(HttpMethod.GET, "/v1/maps/{map}/{key*}", this::getMapKey)
             .add(HttpMethod.PUT, "/v1/maps/{map}/{key*}", this::putMapKey)
@@ -88,14 +102,34 @@ public final class Api {
         }
     }
 
+    /**
+     * Starts the background work of the API: webhook delivery (from {@code webhooks.json} in the
+     * node's data directory). {@link HttpServer} calls it once it listens.
+     */
+    void start() throws IOException {
+        if (webhooks == null) {
+            webhooks = Webhooks.start(node.changes(), node.config().dataDir(), WebhookConfig.defaults(), node.name());
+        }
+    }
+
+    /** Stops webhook delivery, saving positions. {@link HttpServer#close()} calls it after the connections are closed. */
+    @Override
+    public void close() {
+        Webhooks w = webhooks;
+        webhooks = null;
+        if (w != null) {
+            w.close();
+        }
+    }
+
     /** Whether {@code rawPath} is open without the API token. */
     public static boolean isPublic(String rawPath) {
         return "/v1/health".equals(rawPath) || "/metrics".equals(rawPath);
     }
 
     Router.Match route(HttpMethod method, String rawPath, Map<String, List<String>> query, byte[] body,
-                       Executor executor) {
-        return router.route(method, rawPath, query, body, executor);
+                       Executor executor, HttpHeaders headers) {
+        return router.route(method, rawPath, query, body, executor, headers);
     }
 
     // ---------------------------------------------------------------- node
@@ -159,6 +193,29 @@ public final class Api {
             b.put("next", Long.toString(next));
             return Reply.ok(b);
         }, blocking);
+    }
+
+    /**
+     * Server-Sent Events from the cursor in {@code Last-Event-ID} (a reconnecting EventSource sends
+     * it), else {@code since}, else the newest change (only what comes next).
+     */
+    private CompletableFuture<Reply> changeStream(Request r) {
+        String lastEventId = r.header("Last-Event-ID");
+        long since;
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            since = parseLong(lastEventId.trim(), "Last-Event-ID", 0, 0, Long.MAX_VALUE);
+        } else {
+            since = parseLong(r.query("since"), "since", -1, 0, Long.MAX_VALUE);
+            if (since < 0) {
+                since = node.changes().lastCursor();
+            }
+        }
+        if (openStreams.get() >= MAX_STREAMS) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable",
+                "this node serves " + MAX_STREAMS + " change streams already");
+        }
+        long from = since;
+        return done(Reply.stream(ctx -> new ChangeStream(node.changes(), blocking, from, openStreams).start(ctx)));
     }
 
     /** One change as /v1/changes shows it (webhooks and the stream use the same shape). */

@@ -89,7 +89,8 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
                     "this node requires Authorization: Bearer <token>");
             }
             byte[] body = ByteBufUtil.getBytes(request.content());
-            Router.Match match = api.route(request.method(), rawPath, uri.parameters(), body, ctx.executor());
+            Router.Match match = api.route(request.method(), rawPath, uri.parameters(), body, ctx.executor(),
+                request.headers());
             route[0] = match.request().route();
             reply = match.endpoint().handle(match.request());
         } catch (Throwable t) {
@@ -110,6 +111,14 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
 
     private void write(ChannelHandlerContext ctx, Reply reply, boolean close, String route, String method,
                        long startNs) {
+        if (reply.stream() != null) {
+            // the connection is the stream's now: busy stays set, later requests are never handled
+            observer.record(route, method, reply.status().code(), System.nanoTime() - startNs);
+            if (ctx.channel().isActive()) {
+                reply.stream().start(ctx);
+            }
+            return;
+        }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),
             Unpooled.wrappedBuffer(reply.body()));
         if (reply.contentType() != null) {

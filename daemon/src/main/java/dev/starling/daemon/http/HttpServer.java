@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -44,11 +45,13 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel channel;
+    private final Api api;
 
-    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel) {
+    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel, Api api) {
         this.boss = boss;
         this.workers = workers;
         this.channel = channel;
+        this.api = api;
     }
 
     /**
@@ -78,7 +81,13 @@ public final class HttpServer implements AutoCloseable {
                     }
                 });
             Channel ch = b.bind(host, port).sync().channel();
-            return new HttpServer(boss, workers, ch);
+            try {
+                api.start();
+            } catch (IOException | RuntimeException e) {
+                ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+                throw new IllegalStateException("cannot start webhooks: " + e.getMessage(), e);
+            }
+            return new HttpServer(boss, workers, ch, api);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -90,12 +99,13 @@ public final class HttpServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
-    /** Stops accepting, then closes the connections (replies under way are cut). */
+    /** Stops accepting, then closes the connections (replies under way are cut), then the API's background work. */
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        api.close();
     }
 
     /**

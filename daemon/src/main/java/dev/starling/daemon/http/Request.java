@@ -1,5 +1,7 @@
 package dev.starling.daemon.http;
 
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.List;
 import java.util.Map;
@@ -13,9 +15,20 @@ import java.util.concurrent.Executor;
  * @param route    the matched route's template (the {@code route} tag of the request metrics)
  * @param executor where to complete work that finishes on another thread (the connection's event
  *                 loop): a write's future completes on the replica agent, which must not build replies
+ * @param headers  the request's headers (read-only; their object outlives the released request)
  */
 public record Request(HttpMethod method, String route, Map<String, String> params, Map<String, List<String>> query,
-                      byte[] body, Executor executor) {
+                      byte[] body, Executor executor, HttpHeaders headers) {
+
+    public Request(HttpMethod method, String route, Map<String, String> params, Map<String, List<String>> query,
+                   byte[] body, Executor executor) {
+        this(method, route, params, query, body, executor, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** The first value of header {@code name}, or {@code null}. */
+    public String header(CharSequence name) {
+        return headers.get(name);
+    }
 
     public String param(String name) {
         return params.get(name);

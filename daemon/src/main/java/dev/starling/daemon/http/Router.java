@@ -2,6 +2,8 @@ package dev.starling.daemon.http;
 
 import dev.starling.node.Node;
 import dev.starling.node.replication.ObjectKey;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +45,12 @@ final class Router {
 
     /** @throws ApiException 404, 405 or 400 (bad name or key) */
     Match route(HttpMethod method, String rawPath, Map<String, List<String>> query, byte[] body, Executor executor) {
+        return route(method, rawPath, query, body, executor, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** @throws ApiException 404, 405 or 400 (bad name or key) */
+    Match route(HttpMethod method, String rawPath, Map<String, List<String>> query, byte[] body, Executor executor,
+                HttpHeaders headers) {
         String[] path = rawPath.length() <= 1 ? new String[0] : rawPath.substring(1).split("/", -1);
         boolean pathMatched = false;
         for (Route r : routes) {
@@ -53,7 +61,8 @@ final class Router {
             if (!r.method.equals(method)) {
                 continue;
             }
-            return new Match(r.endpoint, new Request(method, r.template, params(r.segments, path), query, body, executor));
+            return new Match(r.endpoint, new Request(method, r.template, params(r.segments, path), query, body, executor,
+                headers));
         }
         if (pathMatched) {
             throw new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
