@@ -35,12 +35,28 @@ final class NodeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Node node;
     private final MultiGauge lag;
+    private final MultiGauge bytesSent;
+    private final MultiGauge bytesReceived;
+    private final MultiGauge queueDepth;
+    private final MultiGauge dropped;
 
     NodeMetrics(Node node) {
         this.node = node;
         this.lag = MultiGauge.builder("starling.replication.lag")
             .description("Per peer: time since the oldest local write it has not acknowledged (0 = up to date)")
             .baseUnit("seconds")
+            .register(registry);
+        this.bytesSent = MultiGauge.builder("starling.dataplane.sent")
+            .description("Per peer: bytes written to its data-plane connections (frames, envelopes, payloads), since start")
+            .baseUnit("bytes").register(registry);
+        this.bytesReceived = MultiGauge.builder("starling.dataplane.received")
+            .description("Per peer: bytes read from its data-plane connections, since start")
+            .baseUnit("bytes").register(registry);
+        this.queueDepth = MultiGauge.builder("starling.dataplane.queue.depth")
+            .description("Per peer: messages waiting in its outbound queue")
+            .register(registry);
+        this.dropped = MultiGauge.builder("starling.dataplane.dropped")
+            .description("Per peer: messages dropped because its outbound queue was full (it was behind), since start")
             .register(registry);
         for (MemberStatus s : MemberStatus.values()) {
             Gauge.builder("starling.members", node, n -> countMembers(n, s))
@@ -121,6 +137,29 @@ final class NodeMetrics {
             }
         }
         lag.register(rows, true);
+        List<MultiGauge.Row<?>> sent = new ArrayList<>();
+        List<MultiGauge.Row<?>> received = new ArrayList<>();
+        List<MultiGauge.Row<?>> depth = new ArrayList<>();
+        List<MultiGauge.Row<?>> drops = new ArrayList<>();
+        if (!node.isClosed()) {
+            for (Member m : node.members()) {
+                if (m.replicaId().equals(node.replicaId())) {
+                    continue;
+                }
+                dev.starling.transport.PeerStats ps = node.peerStats(m.replicaId());
+                if (ps != null) {
+                    Tags peer = Tags.of("peer", m.replicaId().toString());
+                    sent.add(MultiGauge.Row.of(peer, ps.bytesOut()));
+                    received.add(MultiGauge.Row.of(peer, ps.bytesIn()));
+                    depth.add(MultiGauge.Row.of(peer, ps.queueDepth()));
+                    drops.add(MultiGauge.Row.of(peer, ps.drops()));
+                }
+            }
+        }
+        bytesSent.register(sent, true);
+        bytesReceived.register(received, true);
+        queueDepth.register(depth, true);
+        dropped.register(drops, true);
         return registry.scrape();
     }
 }

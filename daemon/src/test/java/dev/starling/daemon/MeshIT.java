@@ -63,7 +63,10 @@ class MeshIT {
                 String m = body(a, "/metrics");
                 return m.contains("starling_replication_lag_seconds{peer=\"" + b.replica + "\"}")
                     && m.contains("starling_members{state=\"alive\"} 3.0")
-                    && !m.contains("starling_deltas_sent_total 0.0") && !m.contains("starling_deltas_received_total 0.0");
+                    && !m.contains("starling_deltas_sent_total 0.0") && !m.contains("starling_deltas_received_total 0.0")
+                    && m.contains("starling_dataplane_sent_bytes{peer=\"" + b.replica + "\"}")
+                    && m.contains("starling_dataplane_received_bytes{peer=\"" + b.replica + "\"}")
+                    && m.contains("starling_dataplane_queue_depth{peer=\"" + b.replica + "\"}");
             });
 
             // SIGTERM: graceful leave, exit 0
