@@ -82,6 +82,22 @@ final class NodeCommand implements Callable<Integer> {
         description = "Require `Authorization: Bearer <token>` on the HTTP API (all but /v1/health and /metrics).")
     Path apiTokenFile;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+        description = "Data-plane TLS: this node's certificate chain (PEM). Needs --tls-key and --tls-ca.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+        description = "Data-plane TLS: the certificate's private key (unencrypted PKCS#8 PEM).")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+        description = "Data-plane TLS: the cluster CA certificate(s) (PEM) that peers' certificates must chain to.")
+    Path tlsCa;
+
+    @Option(names = "--tls-mutual",
+        description = "Data-plane TLS: also require a client certificate from the cluster CA (mutual TLS).")
+    boolean tlsMutual;
+
     @Option(names = "--model", paramLabel = "DIR",
         description = "Encoder model dir (model.onnx + tokenizer.json); default: the built-in model.")
     Path model;
@@ -128,8 +144,15 @@ final class NodeCommand implements Callable<Integer> {
         if (model != null || noEncoder) {
             LOG.info("--model/--no-encoder: collections are not served by this build yet; ignored");
         }
+        if ((tlsCert != null || tlsKey != null || tlsCa != null || tlsMutual)
+                && (tlsCert == null || tlsKey == null || tlsCa == null)) {
+            throw new UsageException("data-plane TLS needs all of --tls-cert, --tls-key and --tls-ca");
+        }
         NodeConfig config;
         try {
+            if (tlsCert != null) {
+                b.tls(dev.starling.transport.TlsConfig.fromPem(tlsCert, tlsKey, tlsCa, tlsMutual));
+            }
             config = b.dataDir(dataDir)
                 .mdns(mdns)
                 .cluster(cluster)

@@ -123,6 +123,9 @@ public final class Node implements AutoCloseable {
                 : TransportConfig.lan(self, config.cluster(), config.secret());
             ConcurrentHashMap<ObjectKey, ObjectCell> cells = new ConcurrentHashMap<>();
             AgentEvents events = new AgentEvents();
+            if (config.tls() != null) {
+                tc.tls(config.tls());
+            }
             transport = new Transport(tc.bindHost(config.bindHost()).port(config.dataPort()).build(), events);
             transport.start();
             DataPlane plane = new TransportDataPlane(transport);

@@ -41,6 +41,7 @@ public final class NodeConfig {
     private final Duration idleMaxPark;
     private final int writeQueueCapacity;
     private final boolean mdns;
+    private final dev.starling.transport.TlsConfig tls;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -57,6 +58,7 @@ public final class NodeConfig {
         this.idleMaxPark = b.idleMaxPark;
         this.writeQueueCapacity = b.writeQueueCapacity;
         this.mdns = b.mdns;
+        this.tls = b.tls;
     }
 
     public static Builder builder() {
@@ -131,6 +133,11 @@ public final class NodeConfig {
         return mdns;
     }
 
+    /** TLS of the data plane (certificate, key, cluster CA, mutual), or {@code null} for plain TCP. */
+    public dev.starling.transport.TlsConfig tls() {
+        return tls;
+    }
+
     public static final class Builder {
         private String name = defaultName();
         private Path dataDir = Paths.get("starling-data");
@@ -146,6 +153,7 @@ public final class NodeConfig {
         private Duration idleMaxPark = Duration.ofMillis(1);
         private int writeQueueCapacity = 65_536;
         private boolean mdns;
+        private dev.starling.transport.TlsConfig tls;
 
         private Builder() {
         }
@@ -218,6 +226,12 @@ public final class NodeConfig {
 
         public Builder writeQueueCapacity(int capacity) {
             this.writeQueueCapacity = capacity;
+            return this;
+        }
+
+        /** Data-plane TLS; peers must present certificates of the same cluster CA. */
+        public Builder tls(dev.starling.transport.TlsConfig tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -48,6 +48,10 @@ final class TestCluster implements AutoCloseable {
     }
 
     NodeConfig config(String name) {
+        return builder(name).build();
+    }
+
+    NodeConfig.Builder builder(String name) {
         NodeConfig.Builder b = NodeConfig.builder()
             .name(name)
             .dataDir(root.resolve(name))
@@ -64,13 +68,17 @@ final class TestCluster implements AutoCloseable {
                 break;
             }
         }
-        return b.build();
+        return b;
     }
 
     /** Starts a node (a new one, or a restart in the same directory) and adds it to the cluster. */
     Node add(String name) {
-        Node node = Node.start(config(name), faults);
-        nodes.removeIf(n -> n.isClosed() && n.name().equals(name));
+        return add(config(name));
+    }
+
+    Node add(NodeConfig config) {
+        Node node = Node.start(config, faults);
+        nodes.removeIf(n -> n.isClosed() && n.name().equals(config.name()));
         nodes.add(node);
         return node;
     }
