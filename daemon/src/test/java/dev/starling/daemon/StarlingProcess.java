@@ -67,8 +67,14 @@ final class StarlingProcess implements AutoCloseable {
 
     /** Runs the jar with {@code args} without waiting for anything. */
     static StarlingProcess launch(Path dir, List<String> args) throws IOException {
+        return launch(dir, List.of(), args);
+    }
+
+    /** As {@link #launch(Path, List)}, the command prefixed by {@code prefix} (e.g. {@code ip netns exec NS}). */
+    static StarlingProcess launch(Path dir, List<String> prefix, List<String> args) throws IOException {
         Files.createDirectories(dir);
-        List<String> cmd = javaCommand();
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(javaCommand());
         cmd.addAll(args);
         Path err = Files.createTempFile(dir, "stderr-", ".log");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
