@@ -74,6 +74,9 @@ public final class Replicator {
     private final TreeMap<Long, PendingWrite> pending = new TreeMap<>();
     /** Peers owed an ack at the next {@link #flush} (with {@link ReplicatorConfig#coalesceAcks()}), in arrival order. */
     private final java.util.LinkedHashSet<Peer> acksDue = new java.util.LinkedHashSet<>();
+    /** With {@link ReplicatorConfig#coalesceAcks()}: records of local writes not yet pushed, from {@link #cycleFromSeq}. */
+    private final List<ByteString> cycleRecords = new ArrayList<>();
+    private long cycleFromSeq;
     private final List<ReplicaId> aliveScratch = new ArrayList<>();
 
     private long lastSeq;
@@ -327,6 +330,20 @@ public final class Replicator {
         if (alive.isEmpty()) {
             return;
         }
+        for (ReplicaId a : alive) {
+            Peer p = peers.get(a);
+            if (p.resendDueMs == Long.MAX_VALUE) {
+                p.resendDueMs = nowMs + config.resendIntervalMs();
+            }
+        }
+        if (config.coalesceAcks()) {
+            // flush() pushes the cycle's records as one interval per peer
+            if (cycleRecords.isEmpty()) {
+                cycleFromSeq = seq;
+            }
+            cycleRecords.add(ByteString.copyFrom(record));
+            return;
+        }
         byte[] payload = DeltasProto.newBuilder().setFromSeq(seq).setToSeq(seq)
             .addRecords(ByteString.copyFrom(record)).build().toByteArray();
         List<ReplicaId> targets = alive.size() > config.relayAboveMeshSize() ? sample(alive, config.fanOut(), null, null)
@@ -336,12 +353,36 @@ public final class Replicator {
             stats.deltaBytesSent += payload.length;
             fx.send(t, MessageTypes.DELTAS, payload);
         }
-        for (ReplicaId a : alive) {
-            Peer p = peers.get(a);
-            if (p.resendDueMs == Long.MAX_VALUE) {
-                p.resendDueMs = nowMs + config.resendIntervalMs();
+    }
+
+    /** Pushes the records of local writes since the last flush, as intervals of the log. */
+    private void pushCycle(Effects fx) {
+        if (cycleRecords.isEmpty()) {
+            return;
+        }
+        List<ReplicaId> alive = alivePeers();
+        if (!alive.isEmpty()) {
+            List<ReplicaId> targets = alive.size() > config.relayAboveMeshSize()
+                ? sample(alive, config.fanOut(), null, null) : alive;
+            int from = 0;
+            while (from < cycleRecords.size()) {
+                int to = from;
+                long bytes = 0;
+                while (to < cycleRecords.size() && (to == from || bytes + cycleRecords.get(to).size() + 8 <= config.maxMessageBytes())) {
+                    bytes += cycleRecords.get(to).size() + 8;
+                    to++;
+                }
+                byte[] payload = DeltasProto.newBuilder().setFromSeq(cycleFromSeq + from)
+                    .setToSeq(cycleFromSeq + to - 1).addAllRecords(cycleRecords.subList(from, to)).build().toByteArray();
+                for (ReplicaId t : targets) {
+                    stats.deltasSent += to - from;
+                    stats.deltaBytesSent += payload.length;
+                    fx.send(t, MessageTypes.DELTAS, payload);
+                }
+                from = to;
             }
         }
+        cycleRecords.clear();
     }
 
     // ---------------------------------------------------------------- messages
@@ -919,6 +960,7 @@ public final class Replicator {
         if (!config.coalesceAcks()) {
             return;
         }
+        pushCycle(fx);
         for (Peer p : acksDue) {
             sendAckNow(p, fx);
         }

@@ -39,9 +39,10 @@ public final class ReplicatorConfig {
     /** Most DELTAS messages one resend sends to one peer (the rest follows one interval later). */
     private final int maxDeltaBatchMessages;
     /**
-     * Whether acks and receive positions wait for {@link Replicator#flush}: then a peer gets one ack
-     * per flush however many messages of it arrived, and the positions are stored once, instead of
-     * once per received message. The node turns it on and flushes at the end of every agent cycle;
+     * Whether acks, receive positions and pushes wait for {@link Replicator#flush}: then a peer gets
+     * one ack per flush however many messages of it arrived, the positions are stored once, and the
+     * local writes since the last flush are pushed as one interval of the log (cut at
+     * {@code maxMessageBytes}) instead of one message each. The node turns it on and flushes at the end of every agent cycle;
      * off (the default), every received message is acked within its own step.
      */
     private final boolean coalesceAcks;
