@@ -9,16 +9,16 @@ import java.util.Random;
  * 1/sqrt(dims), so {@code spread} is the noise-to-signal norm ratio: 1.0 gives a typical cosine of
  * about 0.5 between a vector and its centre's other members, close to what all-MiniLM-L6-v2 gives for
  * sentences on one topic; topics are nearly orthogonal, as in high dimension. Seeded, so every run
- * draws the same vectors.
+ * draws the same vectors. The HNSW benchmark (bench module) uses it through this module's test-jar.
  */
-final class ClusteredVectors {
+public final class ClusteredVectors {
 
     private final int dims;
     private final float spread;
     private final float[][] centres;
     private final Random random;
 
-    ClusteredVectors(int dims, int clusters, float spread, long seed) {
+    public ClusteredVectors(int dims, int clusters, float spread, long seed) {
         this.dims = dims;
         this.spread = spread;
         this.random = new Random(seed);
@@ -28,7 +28,7 @@ final class ClusteredVectors {
         }
     }
 
-    float[] next() {
+    public float[] next() {
         float[] centre = centres[random.nextInt(centres.length)];
         float[] v = new float[dims];
         double scale = spread / Math.sqrt(dims);
@@ -44,7 +44,7 @@ final class ClusteredVectors {
         return v;
     }
 
-    float[][] next(int n) {
+    public float[][] next(int n) {
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
             out[i] = next();

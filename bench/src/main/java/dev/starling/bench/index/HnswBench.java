@@ -1,6 +1,7 @@
 package dev.starling.bench.index;
 
 import dev.starling.crdt.ModelVersion;
+import dev.starling.index.ClusteredVectors;
 import dev.starling.index.IndexConfig;
 import dev.starling.index.SearchHit;
 import dev.starling.index.VectorIndex;
