@@ -69,6 +69,8 @@ final class ReplicaAgent implements Agent {
     private final long tickIntervalMs;
     private final ChangeFeed feed;
     private final List<ChangeFeed.Entry> feedEntries = new ArrayList<>();
+    /** The cells of the cycle's changes, in change order (reused). */
+    private final List<ObjectCell> changedCells = new ArrayList<>();
 
     private final StepEffects fx = new StepEffects();
     private final Long2ObjectHashMap<PendingWrite> pending = new Long2ObjectHashMap<>();
@@ -265,11 +267,13 @@ final class ReplicaAgent implements Agent {
                 cell = cells.computeIfAbsent(ch.object(), ObjectCell::new);
             }
             cell.publish(ch.state());
+            changedCells.add(cell);
         }
+        // listeners run after every new state of the cycle is visible
         for (int i = 0; i < changes.size(); i++) {
-            Change ch = changes.get(i);
-            listenerFailures.addAndGet(cells.get(ch.object()).notify(ch));
+            listenerFailures.addAndGet(changedCells.get(i).notify(changes.get(i)));
         }
+        changedCells.clear();
         long[] done = fx.completions;
         for (int i = 0; i < fx.completionCount; i++) {
             long writeId = done[3 * i];
