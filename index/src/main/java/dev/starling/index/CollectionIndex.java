@@ -167,6 +167,27 @@ public final class CollectionIndex {
         skippedOtherModel = 0;
     }
 
+    /**
+     * Swaps in {@code built}, an index built aside (for example from the whole replica after a model
+     * change or a gap in the change stream), reflecting the store up to {@code watermark}. Searches
+     * use the old index until the swap, never a half-built one.
+     */
+    public void replaceWith(VectorIndex built, long watermark) {
+        Objects.requireNonNull(built, "built");
+        if (watermark < 0) {
+            throw new IllegalArgumentException("watermark must be >= 0: " + watermark);
+        }
+        index = built;
+        this.watermark = watermark;
+        skippedOtherModel = 0;
+    }
+
+    /** Moves the watermark to {@code position}: the changes up to it concern nothing this index holds. */
+    public void advanceTo(long position) {
+        checkPosition(position);
+        watermark = position;
+    }
+
     private void checkPosition(long position) {
         if (position < watermark) {
             throw new IllegalArgumentException("change position " + position + " is before the watermark " + watermark

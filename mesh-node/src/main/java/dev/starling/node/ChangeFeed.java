@@ -61,6 +61,7 @@ public final class ChangeFeed {
             case MAP -> "map";
             case SET -> "set";
             case COUNTER -> "counter";
+            case COLLECTION -> "collection";
             default -> "register";
         };
     }

@@ -13,6 +13,7 @@ import dev.starling.node.plane.FaultyDataPlane;
 import dev.starling.node.plane.TransportDataPlane;
 import dev.starling.node.fault.Faults;
 import dev.starling.node.replication.AckLevel;
+import dev.starling.node.replication.CollectionState;
 import dev.starling.node.replication.ObjectKey;
 import dev.starling.node.replication.ObjectKind;
 import dev.starling.node.replication.Op;
@@ -30,9 +31,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,6 +85,7 @@ public final class Node implements AutoCloseable {
     private final Syncer syncer;
     private volatile Membership membership;
     private volatile MdnsDiscovery discovery;
+    private volatile CollectionIndexer indexer;
     private volatile boolean closed;
 
     private Node(NodeConfig config, Store store, Transport transport, DataPlane plane, ReplicaAgent agent,
@@ -155,6 +159,14 @@ public final class Node implements AutoCloseable {
             }
             Node node = new Node(config, store, transport, plane, agent, runner, cells, feed, syncer);
             try {
+                Set<String> collections = new HashSet<>();
+                cells.keySet().forEach(k -> {
+                    if (k.kind() == ObjectKind.COLLECTION) {
+                        collections.add(k.name());
+                    }
+                });
+                node.indexer = new CollectionIndexer(config.name(), feed, node::collectionState, collections,
+                    config.dataDir().resolve("index"), c -> c);
                 node.membership = Membership.start(membershipConfig(config, self, plane.localAddress(), faults), events);
                 if (config.mdns()) {
                     node.discovery = startDiscovery(config, self, node.membership, plane.localAddress());
@@ -320,6 +332,21 @@ public final class Node implements AutoCloseable {
         return feed;
     }
 
+    /** A collection of documents with embeddings, searchable by similarity (see {@link CollectionHandle}). */
+    public CollectionHandle collection(String name) {
+        return new CollectionHandle(this, cell(new ObjectKey(ObjectKind.COLLECTION, name)));
+    }
+
+    /** The published state of collection {@code name}, or null if this node has never seen it. */
+    CollectionState collectionState(String name) {
+        ObjectCell cell = cells.get(new ObjectKey(ObjectKind.COLLECTION, name));
+        return cell == null ? null : (CollectionState) cell.state();
+    }
+
+    CollectionIndexer indexer() {
+        return indexer;
+    }
+
     public MapHandle map(String name) {
         return new MapHandle(this, cell(new ObjectKey(ObjectKind.MAP, name)));
     }
@@ -381,7 +408,11 @@ public final class Node implements AutoCloseable {
 
     private static void validate(Op op) {
         op.object(); // checks the name
-        if (op instanceof Op.MapPut p) {
+        if (op instanceof Op.DocUpsert u) {
+            checkKey(u.id());
+        } else if (op instanceof Op.DocDelete d) {
+            checkKey(d.id());
+        } else if (op instanceof Op.MapPut p) {
             checkKey(p.key());
         } else if (op instanceof Op.MapRemove r) {
             checkKey(r.key());
@@ -413,6 +444,7 @@ public final class Node implements AutoCloseable {
         closeQuietly(discovery);
         closeQuietly(membership);
         closeQuietly(runner);
+        closeQuietly(indexer);
         closeQuietly(syncer);
         closeQuietly(plane);
         closeQuietly(store);

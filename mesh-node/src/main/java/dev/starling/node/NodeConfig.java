@@ -1,5 +1,6 @@
 package dev.starling.node;
 
+import dev.starling.index.encoder.TextEncoder;
 import dev.starling.node.store.SyncPolicy;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -42,6 +43,7 @@ public final class NodeConfig {
     private final int writeQueueCapacity;
     private final boolean mdns;
     private final dev.starling.transport.TlsConfig tls;
+    private final TextEncoder encoder;
 
     private NodeConfig(Builder b) {
         this.name = b.name;
@@ -58,6 +60,7 @@ public final class NodeConfig {
         this.idleMaxPark = b.idleMaxPark;
         this.writeQueueCapacity = b.writeQueueCapacity;
         this.mdns = b.mdns;
+        this.encoder = b.encoder;
         this.tls = b.tls;
     }
 
@@ -133,6 +136,14 @@ public final class NodeConfig {
         return mdns;
     }
 
+    /**
+     * The encoder that turns the text of upserts and searches into vectors, or null: the node then
+     * takes vectors only. The node uses it but does not own it (whoever made it closes it).
+     */
+    public TextEncoder encoder() {
+        return encoder;
+    }
+
     /** TLS of the data plane (certificate, key, cluster CA, mutual), or {@code null} for plain TCP. */
     public dev.starling.transport.TlsConfig tls() {
         return tls;
@@ -153,6 +164,7 @@ public final class NodeConfig {
         private Duration idleMaxPark = Duration.ofMillis(1);
         private int writeQueueCapacity = 65_536;
         private boolean mdns;
+        private TextEncoder encoder;
         private dev.starling.transport.TlsConfig tls;
 
         private Builder() {
@@ -232,6 +244,12 @@ public final class NodeConfig {
         /** Data-plane TLS; peers must present certificates of the same cluster CA. */
         public Builder tls(dev.starling.transport.TlsConfig tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /** The text encoder for collections (null, the default: vectors only); see {@link NodeConfig#encoder()}. */
+        public Builder encoder(TextEncoder encoder) {
+            this.encoder = encoder;
             return this;
         }
 

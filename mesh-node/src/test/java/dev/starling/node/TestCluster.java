@@ -26,10 +26,17 @@ final class TestCluster implements AutoCloseable {
     final Faults faults;
     final List<Node> nodes = new ArrayList<>();
     private final SyncPolicy sync;
+    private final java.util.function.UnaryOperator<NodeConfig.Builder> customize;
 
     TestCluster(Path root, SyncPolicy sync) {
+        this(root, sync, b -> b);
+    }
+
+    /** With {@code customize} applied to every node's config builder (an encoder, say). */
+    TestCluster(Path root, SyncPolicy sync, java.util.function.UnaryOperator<NodeConfig.Builder> customize) {
         this.root = root;
         this.sync = sync;
+        this.customize = customize;
         this.faults = new Faults(42);
     }
 
@@ -68,7 +75,7 @@ final class TestCluster implements AutoCloseable {
                 break;
             }
         }
-        return b;
+        return customize.apply(b);
     }
 
     /** Starts a node (a new one, or a restart in the same directory) and adds it to the cluster. */

@@ -5,7 +5,9 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import dev.starling.crdt.CollectionHeader;
 import dev.starling.crdt.Crdt;
+import dev.starling.crdt.Document;
 import dev.starling.crdt.DotSet;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.LwwRegister;
@@ -16,6 +18,7 @@ import dev.starling.crdt.ReplicaId;
 import dev.starling.crdt.codec.CrdtCodec;
 import dev.starling.crdt.codec.CrdtDecodeException;
 import dev.starling.crdt.codec.DecodeLimits;
+import dev.starling.crdt.codec.DocumentCodec;
 import dev.starling.crdt.codec.StoreCodec;
 import dev.starling.crdt.codec.ValueCodec;
 import dev.starling.node.Value;
@@ -44,12 +47,14 @@ final class EntryCodec {
 
     private final DecodeLimits limits;
     private final CrdtCodec<Value, DotSet> states;
+    private final DocumentCodec<Value> documents;
     private final ValueCodec<String> utf8 = ValueCodec.utf8();
     private final MessageDigest sha256;
 
     EntryCodec(DecodeLimits limits) {
         this.limits = limits;
         this.states = new CrdtCodec<>(ValueCodecs.bytes(), StoreCodec.dotSet(limits), limits);
+        this.documents = new DocumentCodec<>(ValueCodecs.bytes(), limits);
         try {
             this.sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -115,7 +120,7 @@ final class EntryCodec {
         EntryProto.Builder b = EntryProto.newBuilder()
             .setKind(object.kind().tag())
             .setName(object.name())
-            .setState(ByteString.copyFrom(states.encode(state)));
+            .setState(ByteString.copyFrom(encodeState(object, key, state)));
         if (key != null) {
             b.setKey(ByteString.copyFromUtf8(key));
         }
@@ -131,7 +136,7 @@ final class EntryCodec {
         EntryProto p = parse(EntryProto.parser(), bytes);
         ObjectKey object = object(p.getKind(), p.getName());
         String key = key(object.kind(), p.hasKey(), p.getKey());
-        Crdt<?> state = state(object.kind(), p.getState(), true);
+        Crdt<?> state = state(object.kind(), key, p.getState(), true);
         return new Decoded(object, key, state, null);
     }
 
@@ -141,7 +146,7 @@ final class EntryCodec {
         DeltaRecordProto.Builder b = DeltaRecordProto.newBuilder()
             .setKind(object.kind().tag())
             .setName(object.name())
-            .setDelta(ByteString.copyFrom(states.encode(delta)))
+            .setDelta(ByteString.copyFrom(encodeState(object, key, delta)))
             .setPhysicalMs(hlc.physicalMs())
             .setLogical(hlc.logical())
             .setOrigin(hlc.replica().value());
@@ -155,7 +160,7 @@ final class EntryCodec {
         DeltaRecordProto p = parse(DeltaRecordProto.parser(), bytes);
         ObjectKey object = object(p.getKind(), p.getName());
         String key = key(object.kind(), p.hasKey(), p.getKey());
-        Crdt<?> delta = state(object.kind(), p.getDelta(), false);
+        Crdt<?> delta = state(object.kind(), key, p.getDelta(), false);
         if (p.getOrigin() == 0) {
             throw new CrdtDecodeException("record without origin");
         }
@@ -206,7 +211,31 @@ final class EntryCodec {
         return utf8.decode(bytes.toByteArray());
     }
 
-    private Crdt<?> state(ObjectKind kind, ByteString bytes, boolean asState) throws CrdtDecodeException {
+    /** A collection's documents and header have their own codec; every other state is type-tagged. */
+    @SuppressWarnings("unchecked")
+    private byte[] encodeState(ObjectKey object, String key, Crdt<?> state) {
+        if (object.kind() != ObjectKind.COLLECTION) {
+            return states.encode(state);
+        }
+        return key.isEmpty() ? DocumentCodec.encodeHeader((CollectionHeader) state)
+            : documents.encode((Document<Value>) state);
+    }
+
+    private Crdt<?> state(ObjectKind kind, String key, ByteString bytes, boolean asState) throws CrdtDecodeException {
+        if (kind == ObjectKind.COLLECTION) {
+            if (key.isEmpty()) {
+                CollectionHeader h = DocumentCodec.decodeHeader(bytes.toByteArray(), limits);
+                if (h.isBottom()) {
+                    throw new CrdtDecodeException("a collection header entry must hold a header");
+                }
+                return h;
+            }
+            Document<Value> d = documents.decode(bytes.toByteArray());
+            if (d.isBottom()) {
+                throw new CrdtDecodeException("a document entry must not be empty");
+            }
+            return d;
+        }
         Crdt<?> s = states.decode(bytes.toByteArray());
         switch (kind) {
             case MAP:

@@ -1,6 +1,8 @@
 package dev.starling.node.replication;
 
+import dev.starling.crdt.CollectionHeader;
 import dev.starling.crdt.Crdt;
+import dev.starling.crdt.Document;
 import dev.starling.crdt.DotSet;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.HybridLogicalClock;
@@ -81,7 +83,12 @@ final class Keyspace {
     @SuppressWarnings("unchecked")
     void load(byte[] stored) throws CrdtDecodeException {
         EntryCodec.Decoded d = codec.decodeEntry(stored);
-        if (d.object().kind().perKey()) {
+        if (d.object().kind() == ObjectKind.COLLECTION) {
+            CollectionState c = (CollectionState) objects.getOrDefault(d.object(), CollectionState.EMPTY);
+            objects.put(d.object(), d.key().isEmpty() ? c.withHeader((CollectionHeader) d.state())
+                : c.with(d.key(), (Document<Value>) d.state()));
+            addKind(d.object());
+        } else if (d.object().kind().perKey()) {
             loadingMaps.computeIfAbsent(d.object(), k -> new HashMap<>()).put(d.key(), (LwwRegister<Value>) d.state());
         } else {
             objects.put(d.object(), d.state());
@@ -110,6 +117,9 @@ final class Keyspace {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     boolean join(ObjectKey object, String key, Crdt<?> incoming, ReplicaId origin, Hlc hlc, Effects fx) {
+        if (object.kind() == ObjectKind.COLLECTION) {
+            return joinCollection(object, key, incoming, origin, hlc, fx);
+        }
         if (object.kind().perKey()) {
             LwwMap<String, Value> map = (LwwMap<String, Value>) objects.getOrDefault(object, LwwMap.empty());
             LwwRegister<Value> in = (LwwRegister<Value>) incoming;
@@ -149,6 +159,46 @@ final class Keyspace {
             default:
                 fx.changed(new Change(object, null, Change.Op.WRITE, origin, hlc != null ? hlc : latest((MvRegister<?>) merged),
                     merged));
+        }
+        return true;
+    }
+
+    /**
+     * A collection entry: the header (empty key) or one document. A document change is reported as
+     * a put (live after) or a remove (deleted after, and live before); a header change as an update
+     * of the collection itself (no key).
+     */
+    @SuppressWarnings("unchecked")
+    private boolean joinCollection(ObjectKey object, String key, Crdt<?> incoming, ReplicaId origin, Hlc hlc,
+                                   Effects fx) {
+        CollectionState c = (CollectionState) objects.getOrDefault(object, CollectionState.EMPTY);
+        if (key.isEmpty()) {
+            CollectionHeader old = c.header();
+            CollectionHeader merged = old.merge((CollectionHeader) incoming);
+            if (merged.equals(old)) {
+                return false;
+            }
+            CollectionState next = c.withHeader(merged);
+            objects.put(object, next);
+            addKind(object);
+            store(object, key, merged, fx);
+            fx.changed(new Change(object, null, Change.Op.UPDATE, origin, hlc != null ? hlc : clock.now(), next));
+            return true;
+        }
+        Document<Value> old = c.document(key);
+        Document<Value> in = (Document<Value>) incoming;
+        Document<Value> merged = old == null ? in : old.merge(in);
+        if (merged.isBottom() || merged.equals(old)) {
+            return false;
+        }
+        CollectionState next = c.with(key, merged);
+        objects.put(object, next);
+        addKind(object);
+        store(object, key, merged, fx);
+        boolean wasLive = old != null && old.isLive();
+        if (merged.isLive() || wasLive) {
+            fx.changed(new Change(object, key, merged.isLive() ? Change.Op.PUT : Change.Op.REMOVE, origin,
+                hlc != null ? hlc : clock.now(), next));
         }
         return true;
     }
@@ -209,6 +259,9 @@ final class Keyspace {
         if (s == null || key == null) {
             return s;
         }
+        if (s instanceof CollectionState c) {
+            return key.isEmpty() ? (c.header().isBottom() ? null : c.header()) : c.document(key);
+        }
         return ((LwwMap<?, ?>) s).entry(key);
     }
 
@@ -224,6 +277,8 @@ final class Keyspace {
                 return OrSet.empty();
             case COUNTER:
                 return PnCounter.empty();
+            case COLLECTION:
+                return CollectionState.EMPTY;
             default:
                 return MvRegister.empty();
         }

@@ -22,9 +22,15 @@ public enum ObjectKind {
     /** {@code MvRegister<Value>} read with the {@code union} resolver (lists). */
     REGISTER_UNION(6),
     /** {@code MvRegister<Value>} whose siblings the application resolves. */
-    REGISTER_SIBLINGS(7);
+    REGISTER_SIBLINGS(7),
+    /**
+     * A collection of documents ({@link CollectionState}): per document id a
+     * {@link dev.starling.crdt.Document}, and the {@link dev.starling.crdt.CollectionHeader} under
+     * the empty key; replicated and stored per document.
+     */
+    COLLECTION(8);
 
-    private static final ObjectKind[] BY_TAG = new ObjectKind[8];
+    private static final ObjectKind[] BY_TAG = new ObjectKind[9];
 
     static {
         for (ObjectKind k : values()) {
@@ -54,6 +60,6 @@ public enum ObjectKind {
 
     /** Whether state is replicated, digested and stored per entry key rather than per object. */
     public boolean perKey() {
-        return this == MAP;
+        return this == MAP || this == COLLECTION;
     }
 }

@@ -2,6 +2,7 @@ package dev.starling.node.replication;
 
 import dev.starling.node.Value;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -70,6 +71,41 @@ public sealed interface Op {
         @Override
         public ObjectKey object() {
             return new ObjectKey(kind, name);
+        }
+    }
+
+    /**
+     * Replaces document {@code id} of a collection with the embedding {@code vector} (finite, not
+     * all zeros; quantized by the replicator), its text (null for an upsert by vector) and its
+     * metadata. The vector is of the model {@code modelName} with {@code fingerprint}, or, when
+     * {@code modelName} is null, of the collection's model. The replicator checks it against the
+     * collection's header: a vector of the collection's model must have its dimension; a vector of
+     * another model moves the collection to that model (a new generation) if {@code mayChangeModel},
+     * and is refused otherwise.
+     */
+    record DocUpsert(String name, String id, float[] vector, String modelName, long fingerprint,
+                     boolean mayChangeModel, String text, Map<String, Value> metadata) implements Op {
+        public DocUpsert {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(vector, "vector");
+            metadata = Map.copyOf(metadata);
+        }
+
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(ObjectKind.COLLECTION, name);
+        }
+    }
+
+    /** Deletes document {@code id} of a collection (what this replica has seen of it). */
+    record DocDelete(String name, String id) implements Op {
+        public DocDelete {
+            Objects.requireNonNull(id, "id");
+        }
+
+        @Override
+        public ObjectKey object() {
+            return new ObjectKey(ObjectKind.COLLECTION, name);
         }
     }
 }

@@ -1,10 +1,14 @@
 package dev.starling.node.replication;
 
 import com.google.protobuf.ByteString;
+import dev.starling.crdt.CollectionHeader;
 import dev.starling.crdt.Crdt;
+import dev.starling.crdt.Document;
+import dev.starling.crdt.EmbeddingValue;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.HybridLogicalClock;
 import dev.starling.crdt.LwwRegister;
+import dev.starling.crdt.ModelVersion;
 import dev.starling.crdt.MvRegister;
 import dev.starling.crdt.OrSet;
 import dev.starling.crdt.PnCounter;
@@ -249,6 +253,13 @@ public final class Replicator {
             delta = LwwRegister.<Value>of(null, hlc);
         } else if (op instanceof Op.SetUpdate) {
             delta = setDelta(object, (Op.SetUpdate) op);
+        } else if (op instanceof Op.DocUpsert u) {
+            key = checkDocId(u.id());
+            delta = documentDelta(object, u, hlc, nowMs, fx);
+        } else if (op instanceof Op.DocDelete d) {
+            key = checkDocId(d.id());
+            Document<Value> doc = collection(object).document(key);
+            delta = doc == null ? Document.<Value>empty() : doc.deleteDelta();
         } else if (op instanceof Op.CounterAdd) {
             PnCounter c = (PnCounter) keyspace.state(object);
             delta = (c == null ? PnCounter.empty() : c).updateDelta(self, ((Op.CounterAdd) op).amount());
@@ -292,6 +303,79 @@ public final class Replicator {
         }
         return key;
     }
+
+    private String checkDocId(String id) {
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("a document id must not be empty");
+        }
+        return checkKey(id);
+    }
+
+    private CollectionState collection(ObjectKey object) {
+        CollectionState c = (CollectionState) keyspace.state(object);
+        return c == null ? CollectionState.EMPTY : c;
+    }
+
+    /**
+     * The delta of an upsert, after checking it against the collection's header. If the write sets
+     * the header (the collection's first vector, or a new model), the header's own record is
+     * logged, joined and pushed first.
+     */
+    private Document<Value> documentDelta(ObjectKey object, Op.DocUpsert u, Hlc hlc, long nowMs, Effects fx) {
+        float[] v = u.vector();
+        if (v.length < 1 || v.length > EmbeddingValue.MAX_DIMENSIONS) {
+            throw new IllegalArgumentException("a vector must have 1.." + EmbeddingValue.MAX_DIMENSIONS
+                + " dimensions: " + v.length);
+        }
+        if (u.text() != null && EntryCodec.utf8Length(u.text()) > config.decodeLimits().maxValueBytes()) {
+            throw new IllegalArgumentException("text over " + config.decodeLimits().maxValueBytes() + " bytes");
+        }
+        if (u.metadata().size() > config.decodeLimits().maxDotsPerEntry()) {
+            throw new IllegalArgumentException("more than " + config.decodeLimits().maxDotsPerEntry() + " metadata keys");
+        }
+        for (Map.Entry<String, Value> m : u.metadata().entrySet()) {
+            checkKey(m.getKey());
+            checkValue(m.getValue());
+        }
+        CollectionState c = collection(object);
+        CollectionHeader h = c.header();
+        CollectionHeader next = null;
+        ModelVersion model;
+        if (h.isBottom()) {
+            model = new ModelVersion(1, u.modelName() == null ? 0 : u.fingerprint());
+            next = CollectionHeader.of(model, u.modelName() == null ? EXTERNAL_MODEL : u.modelName(), v.length, hlc);
+        } else if (u.modelName() == null || h.model().fingerprint() == u.fingerprint()) {
+            model = h.model();
+            if (v.length != h.dimensions()) {
+                throw new IllegalArgumentException("collection \"" + object.name() + "\" holds vectors of "
+                    + h.dimensions() + " dimensions, not " + v.length);
+            }
+        } else if (u.mayChangeModel()) {
+            model = new ModelVersion(h.model().generation() + 1, u.fingerprint());
+            next = CollectionHeader.of(model, u.modelName(), v.length, hlc);
+        } else {
+            throw new ModelMismatchException(object.name(), modelId(h.modelName(), h.model().fingerprint()),
+                modelId(u.modelName(), u.fingerprint()));
+        }
+        EmbeddingValue e = EmbeddingValue.quantize(model, v);
+        if (next != null) {
+            long seq = ++lastSeq;
+            byte[] record = codec.encodeRecord(object, "", next, hlc);
+            fx.store().appendDelta(seq, record);
+            keyspace.join(object, "", next, self, hlc, fx);
+            push(seq, record, alivePeers(), nowMs, fx);
+        }
+        Document<Value> doc = c.document(u.id());
+        return (doc == null ? Document.<Value>empty() : doc).upsertDelta(self, hlc, e, u.text(), u.metadata());
+    }
+
+    /** {@code name@version}, the version being the fingerprint's 16 hex digits. */
+    public static String modelId(String name, long fingerprint) {
+        return name + "@" + String.format("%016x", fingerprint);
+    }
+
+    /** The model name of a collection whose first vector came without one. */
+    public static final String EXTERNAL_MODEL = "external";
 
     private void checkValue(Value value) {
         if (value.length() > config.decodeLimits().maxValueBytes()) {
