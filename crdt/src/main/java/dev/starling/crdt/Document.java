@@ -116,10 +116,10 @@ public final class Document<V> implements Crdt<Document<V>> {
     /** The text with the highest HLC, or null when no surviving upsert had a text. */
     public String text() {
         Timestamped<String> t = latest(text);
-        return t == null || t.value().isEmpty() ? null : t.value();
+        return t == null ? null : t.value();
     }
 
-    /** The HLC of the latest surviving write of this document (its text or embedding upsert), or null. */
+    /** The HLC of the latest surviving text, or null (no text, or only upserts by vector). */
     public Hlc hlc() {
         Hlc max = null;
         for (int i = 0; i < text.size(); i++) {
@@ -158,9 +158,8 @@ public final class Document<V> implements Crdt<Document<V>> {
 
     /**
      * The delta of replacing the document with {@code embedding}, {@code text} (may be null) and
-     * {@code metadata}, written by {@code replica} at {@code hlc}. The text register always gets a
-     * dot, with the empty string when {@code text} is null (an upsert by vector): {@link #text()}
-     * then reads null, and {@link #hlc()} is the latest upsert's HLC either way.
+     * {@code metadata}, written by {@code replica} at {@code hlc}. With {@code text} null (an upsert
+     * by vector) the document has no text afterwards; nothing is spent on it on the wire.
      */
     public Document<V> upsertDelta(ReplicaId replica, Hlc hlc, EmbeddingValue embedding, String text,
                                    Map<String, V> metadata) {
@@ -172,9 +171,12 @@ public final class Document<V> implements Crdt<Document<V>> {
         List<Dot> fresh = new ArrayList<>(2 + metadata.size());
         Dot e = new Dot(replica, next++);
         fresh.add(e);
-        Dot td = new Dot(replica, next++);
-        fresh.add(td);
-        DotFun<Timestamped<String>> t = DotFun.of(td, new Timestamped<>(text == null ? "" : text, hlc));
+        DotFun<Timestamped<String>> t = DotFun.empty();
+        if (text != null) {
+            Dot td = new Dot(replica, next++);
+            fresh.add(td);
+            t = DotFun.of(td, new Timestamped<>(text, hlc));
+        }
         Map<String, DotFun<Timestamped<V>>> meta = new HashMap<>();
         for (Map.Entry<String, V> m : new TreeMap<>(metadata).entrySet()) {
             Dot md = new Dot(replica, next++);

@@ -90,6 +90,13 @@ public final class CollectionHandle {
         return idx == null ? 0 : idx.size();
     }
 
+    /** Whether document {@code id} is in this node's index, i.e. searchable here. */
+    public boolean isIndexed(String id) {
+        CollectionIndexer ix = node.indexer();
+        VectorIndex idx = ix == null ? null : ix.index(name());
+        return idx != null && idx.contains(id);
+    }
+
     /** The live document {@code id}, or null. */
     public Document<Value> get(String id) {
         CollectionState s = state();
