@@ -122,6 +122,7 @@ public final class CollectionBench {
                 new dev.starling.crdt.Hlc(System.currentTimeMillis(), 0, nodes.get(0).replicaId()),
                 EmbeddingValue.quantize(new ModelVersion(1, 0x6ea94d8f890e7e0eL), vectors[1]), null, Map.of());
             int docBytes = codec.encode(one).length;
+            int recordForm = codec.encode(one, nodes.get(0).replicaId()).length;
             ObjectMapper json = new ObjectMapper();
             ObjectNode body = json.createObjectNode();
             ArrayNode arr = body.putArray("vector");
@@ -132,7 +133,8 @@ public final class CollectionBench {
             System.out.printf("docs %d, dims %d%n", docs, vectors[0].length);
             System.out.printf("data-plane bytes per upsert by vector (both directions, 1 peer): one at a time %.1f B, "
                 + "%d submitted at once %.1f B%n", single / (double) half, docs - half, batched / (double) (docs - half));
-            System.out.printf("document delta alone (protobuf, 384 int8 + scale + model + dot + context): %d B%n", docBytes);
+            System.out.printf("document delta alone (protobuf, 384 int8 + scale + model + dot + context): %d B as a "
+                + "stored state, %d B in a delta record (the origin's id left out)%n", docBytes, recordForm);
             System.out.printf("float32 vector alone: %d B; JSON body {\"vector\":[...]}: %d B%n",
                 vectors[0].length * 4, jsonBytes);
         } finally {

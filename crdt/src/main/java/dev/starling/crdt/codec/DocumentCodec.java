@@ -10,7 +10,9 @@ import dev.starling.crdt.Document;
 import dev.starling.crdt.EmbeddingValue;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.ModelVersion;
+import dev.starling.crdt.ReplicaId;
 import dev.starling.crdt.MvRegister.Timestamped;
+import dev.starling.crdt.proto.v1.CausalContextProto;
 import dev.starling.crdt.proto.v1.CollectionHeaderProto;
 import dev.starling.crdt.proto.v1.DocumentMetadataProto;
 import dev.starling.crdt.proto.v1.DocumentProto;
@@ -45,37 +47,73 @@ public final class DocumentCodec<V> implements StateCodec<Document<V>> {
 
     @Override
     public byte[] encode(Document<V> state) {
-        return toProto(state).toByteArray();
+        return toProto(state, null).toByteArray();
     }
 
     @Override
     public Document<V> decode(byte[] bytes) throws CrdtDecodeException {
-        return fromProto(Wire.parse(DocumentProto.parser(), bytes, limits));
+        return fromProto(Wire.parse(DocumentProto.parser(), bytes, limits), null);
+    }
+
+    /**
+     * Encodes a delta that travels in a record whose origin replica the receiver knows: the origin's
+     * id is left out of the dots and the context (it would otherwise be written three times, 9 bytes
+     * each). Decode with {@link #decode(byte[], ReplicaId)} and the same origin.
+     */
+    public byte[] encode(Document<V> state, ReplicaId origin) {
+        return toProto(state, origin).toByteArray();
+    }
+
+    /** Decodes {@link #encode(Document, ReplicaId)}; {@code origin} null means none was left out. */
+    public Document<V> decode(byte[] bytes, ReplicaId origin) throws CrdtDecodeException {
+        return fromProto(Wire.parse(DocumentProto.parser(), bytes, limits), origin);
     }
 
     public DocumentProto toProto(Document<V> state) {
+        return toProto(state, null);
+    }
+
+    private static long replicaField(Dot dot, ReplicaId origin) {
+        return dot.replica().equals(origin) ? 0 : dot.replica().value();
+    }
+
+    public DocumentProto toProto(Document<V> state, ReplicaId origin) {
         DocumentProto.Builder b = DocumentProto.newBuilder();
         state.embeddingStore().forEach((dot, v) -> b.addEmbedding(EmbeddingSiblingProto.newBuilder()
-            .setReplica(dot.replica().value())
+            .setReplica(replicaField(dot, origin))
             .setCounter(dot.counter())
             .setModelGeneration(v.model().generation())
             .setModelFingerprint(v.model().fingerprint())
             .setScale(v.scale())
             .setQuantized(ByteString.copyFrom(v.quantized()))));
-        state.textStore().forEach((dot, t) -> b.addText(sibling(dot, t.hlc(), t.value().getBytes(StandardCharsets.UTF_8))));
+        state.textStore().forEach((dot, t) -> b.addText(sibling(dot, origin, t.hlc(),
+            t.value().getBytes(StandardCharsets.UTF_8))));
         List<Map.Entry<byte[], DotFun<Timestamped<V>>>> meta = new ArrayList<>();
         state.metadataStore().forEach((k, fun) -> meta.add(Map.entry(k.getBytes(StandardCharsets.UTF_8), fun)));
         for (Map.Entry<byte[], DotFun<Timestamped<V>>> e : Wire.sortedByKey(meta)) {
             DocumentMetadataProto.Builder m = DocumentMetadataProto.newBuilder().setKey(ByteString.copyFrom(e.getKey()));
-            e.getValue().forEach((dot, t) -> m.addSiblings(sibling(dot, t.hlc(), values.encode(t.value()))));
+            e.getValue().forEach((dot, t) -> m.addSiblings(sibling(dot, origin, t.hlc(), values.encode(t.value()))));
             b.addMetadata(m);
         }
-        return b.setContext(Wire.context(state.context())).build();
+        CausalContextProto context = Wire.context(state.context());
+        if (origin != null && state.context().max(origin) > 0) {
+            CausalContextProto.Builder c = CausalContextProto.newBuilder();
+            for (int i = 0; i < context.getVvReplicasCount(); i++) {
+                if (context.getVvReplicas(i) == origin.value()) {
+                    b.setOriginCounter(context.getVvCounters(i));
+                } else {
+                    c.addVvReplicas(context.getVvReplicas(i)).addVvCounters(context.getVvCounters(i));
+                }
+            }
+            context = c.addAllCloudReplicas(context.getCloudReplicasList())
+                .addAllCloudCounters(context.getCloudCountersList()).build();
+        }
+        return b.setContext(context).build();
     }
 
-    private static MvSiblingProto.Builder sibling(Dot dot, Hlc hlc, byte[] value) {
+    private static MvSiblingProto.Builder sibling(Dot dot, ReplicaId origin, Hlc hlc, byte[] value) {
         return MvSiblingProto.newBuilder()
-            .setReplica(dot.replica().value())
+            .setReplica(replicaField(dot, origin))
             .setCounter(dot.counter())
             .setPhysicalMs(hlc.physicalMs())
             .setLogical(hlc.logical())
@@ -83,16 +121,35 @@ public final class DocumentCodec<V> implements StateCodec<Document<V>> {
     }
 
     public Document<V> fromProto(DocumentProto p) throws CrdtDecodeException {
+        return fromProto(p, null);
+    }
+
+    private static Dot dot(long replica, long counter, ReplicaId origin) throws CrdtDecodeException {
+        if (replica == 0 && origin != null) {
+            return new Dot(origin, Wire.counter(counter));
+        }
+        return Wire.dot(replica, counter);
+    }
+
+    public Document<V> fromProto(DocumentProto p, ReplicaId origin) throws CrdtDecodeException {
         int max = limits.maxDotsPerEntry();
         if (p.getEmbeddingCount() > max || p.getTextCount() > max || p.getMetadataCount() > max) {
             throw new CrdtDecodeException("document with " + p.getEmbeddingCount() + " embeddings, " + p.getTextCount()
                 + " texts and " + p.getMetadataCount() + " metadata keys, over the limit of " + max);
         }
-        CausalContext context = Wire.context(p.getContext());
+        CausalContextProto contextProto = p.getContext();
+        if (p.getOriginCounter() != 0) {
+            if (origin == null) {
+                throw new CrdtDecodeException("document with an origin counter outside a delta record");
+            }
+            contextProto = contextProto.toBuilder().addVvReplicas(origin.value()).addVvCounters(p.getOriginCounter())
+                .build();
+        }
+        CausalContext context = Wire.context(contextProto);
         Set<Dot> seen = new HashSet<>();
         Map<Dot, EmbeddingValue> embedding = new HashMap<>();
         for (EmbeddingSiblingProto s : p.getEmbeddingList()) {
-            Dot dot = Wire.dot(s.getReplica(), s.getCounter());
+            Dot dot = dot(s.getReplica(), s.getCounter(), origin);
             requireNew(dot, seen, context);
             embedding.put(dot, embedding(s));
         }
@@ -100,7 +157,7 @@ public final class DocumentCodec<V> implements StateCodec<Document<V>> {
         EmbeddingRegisterCodec.requireAgreeingDimensions(embeddings);
         Map<Dot, Timestamped<String>> text = new HashMap<>();
         for (MvSiblingProto s : p.getTextList()) {
-            Dot dot = Wire.dot(s.getReplica(), s.getCounter());
+            Dot dot = dot(s.getReplica(), s.getCounter(), origin);
             requireNew(dot, seen, context);
             byte[] bytes = Wire.bounded(s.getValue(), limits.maxValueBytes(), "document text");
             text.put(dot, new Timestamped<>(ValueCodec.utf8().decode(bytes), Wire.hlc(s.getPhysicalMs(), s.getLogical(),
@@ -114,7 +171,7 @@ public final class DocumentCodec<V> implements StateCodec<Document<V>> {
             }
             Map<Dot, Timestamped<V>> siblings = new HashMap<>();
             for (MvSiblingProto s : m.getSiblingsList()) {
-                Dot dot = Wire.dot(s.getReplica(), s.getCounter());
+                Dot dot = dot(s.getReplica(), s.getCounter(), origin);
                 requireNew(dot, seen, context);
                 V value = values.decode(Wire.bounded(s.getValue(), limits.maxValueBytes(), "metadata value"));
                 if (value == null) {

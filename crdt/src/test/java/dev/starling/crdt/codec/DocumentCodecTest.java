@@ -71,6 +71,21 @@ class DocumentCodecTest {
         assertThat(back.metadata()).isEqualTo(d.metadata());
     }
 
+    @Property(tries = 200)
+    void shouldRoundTripWithTheOriginLeftOut(@ForAll long seed, @ForAll @IntRange(min = 0, max = 40) int steps,
+                                             @ForAll @IntRange(min = 0, max = 2) int originIndex)
+            throws CrdtDecodeException {
+        Document<String> d = randomDocument(seed, steps);
+        ReplicaId origin = REPLICAS.get(originIndex);
+        byte[] bytes = CODEC.encode(d, origin);
+        assertThat(CODEC.decode(bytes, origin)).isEqualTo(d);
+        if (d.context().max(origin) > 0) {
+            assertThat(bytes.length).as("the origin's id is left out").isLessThan(CODEC.encode(d).length);
+            assertThatThrownBy(() -> CODEC.decode(bytes)).as("an origin-relative document needs its origin")
+                .isInstanceOf(CrdtDecodeException.class);
+        }
+    }
+
     @Property(tries = 300)
     void shouldRejectDamagedBytesWithADecodeExceptionOnly(@ForAll long seed, @ForAll("damage") int[] damage) {
         byte[] bytes = CODEC.encode(randomDocument(seed, 20));

@@ -120,7 +120,7 @@ final class EntryCodec {
         EntryProto.Builder b = EntryProto.newBuilder()
             .setKind(object.kind().tag())
             .setName(object.name())
-            .setState(ByteString.copyFrom(encodeState(object, key, state)));
+            .setState(ByteString.copyFrom(encodeState(object, key, state, null)));
         if (key != null) {
             b.setKey(ByteString.copyFromUtf8(key));
         }
@@ -136,7 +136,7 @@ final class EntryCodec {
         EntryProto p = parse(EntryProto.parser(), bytes);
         ObjectKey object = object(p.getKind(), p.getName());
         String key = key(object.kind(), p.hasKey(), p.getKey());
-        Crdt<?> state = state(object.kind(), key, p.getState(), true);
+        Crdt<?> state = state(object.kind(), key, p.getState(), true, null);
         return new Decoded(object, key, state, null);
     }
 
@@ -146,7 +146,7 @@ final class EntryCodec {
         DeltaRecordProto.Builder b = DeltaRecordProto.newBuilder()
             .setKind(object.kind().tag())
             .setName(object.name())
-            .setDelta(ByteString.copyFrom(encodeState(object, key, delta)))
+            .setDelta(ByteString.copyFrom(encodeState(object, key, delta, hlc.replica())))
             .setPhysicalMs(hlc.physicalMs())
             .setLogical(hlc.logical())
             .setOrigin(hlc.replica().value());
@@ -160,10 +160,10 @@ final class EntryCodec {
         DeltaRecordProto p = parse(DeltaRecordProto.parser(), bytes);
         ObjectKey object = object(p.getKind(), p.getName());
         String key = key(object.kind(), p.hasKey(), p.getKey());
-        Crdt<?> delta = state(object.kind(), key, p.getDelta(), false);
         if (p.getOrigin() == 0) {
             throw new CrdtDecodeException("record without origin");
         }
+        Crdt<?> delta = state(object.kind(), key, p.getDelta(), false, new ReplicaId(p.getOrigin()));
         if (p.getPhysicalMs() < 0 || p.getPhysicalMs() > Hlc.MAX_PHYSICAL_MS
                 || p.getLogical() < 0 || p.getLogical() > Hlc.MAX_LOGICAL) {
             throw new CrdtDecodeException("record HLC out of range");
@@ -211,17 +211,21 @@ final class EntryCodec {
         return utf8.decode(bytes.toByteArray());
     }
 
-    /** A collection's documents and header have their own codec; every other state is type-tagged. */
+    /**
+     * A collection's documents and header have their own codec; every other state is type-tagged.
+     * A document delta in a record leaves out its {@code origin}'s id (see {@link DocumentCodec}).
+     */
     @SuppressWarnings("unchecked")
-    private byte[] encodeState(ObjectKey object, String key, Crdt<?> state) {
+    private byte[] encodeState(ObjectKey object, String key, Crdt<?> state, ReplicaId origin) {
         if (object.kind() != ObjectKind.COLLECTION) {
             return states.encode(state);
         }
         return key.isEmpty() ? DocumentCodec.encodeHeader((CollectionHeader) state)
-            : documents.encode((Document<Value>) state);
+            : documents.encode((Document<Value>) state, origin);
     }
 
-    private Crdt<?> state(ObjectKind kind, String key, ByteString bytes, boolean asState) throws CrdtDecodeException {
+    private Crdt<?> state(ObjectKind kind, String key, ByteString bytes, boolean asState, ReplicaId origin)
+            throws CrdtDecodeException {
         if (kind == ObjectKind.COLLECTION) {
             if (key.isEmpty()) {
                 CollectionHeader h = DocumentCodec.decodeHeader(bytes.toByteArray(), limits);
@@ -230,7 +234,7 @@ final class EntryCodec {
                 }
                 return h;
             }
-            Document<Value> d = documents.decode(bytes.toByteArray());
+            Document<Value> d = documents.decode(bytes.toByteArray(), origin);
             if (d.isBottom()) {
                 throw new CrdtDecodeException("a document entry must not be empty");
             }
