@@ -193,6 +193,41 @@ class CollectionMeshTest {
         }
     }
 
+    @Test
+    void shouldMoveToANewModelAndRebuildTheIndex(@TempDir Path dir) throws Exception {
+        try (TestCluster cluster = cluster(dir)) {
+            Node n = cluster.live().get(0);
+            Node other = cluster.live().get(1);
+            CollectionHandle c = n.collection("moving");
+            String oldModel = "small@00000000000000a1";
+            String newModel = "large@00000000000000b2";
+            for (int i = 0; i < 5; i++) {
+                c.upsertVector("d" + i, new float[] {1, i, 0}, oldModel, "text " + i, Map.of(),
+                    dev.starling.node.replication.AckLevel.LOCAL, Node.DEFAULT_WRITE_TIMEOUT).get();
+            }
+            assertThat(c.model()).isEqualTo(oldModel);
+            awaitIndexesCaughtUp(List.of(n), "moving");
+            assertThat(c.indexed()).isEqualTo(5);
+
+            // a vector without a model is in the collection's space; one of another model moves it
+            c.upsertVector("d0", new float[] {0, 1, 0, 0}, newModel, "text 0", Map.of(),
+                dev.starling.node.replication.AckLevel.LOCAL, Node.DEFAULT_WRITE_TIMEOUT).get();
+            assertThat(c.model()).isEqualTo(newModel);
+            assertThat(c.dimensions()).isEqualTo(4);
+            assertThat(c.header().model().generation()).isEqualTo(2);
+            assertThatThrownBy(() -> c.upsertVector("d1", new float[] {1, 0, 0}, Map.of()).get())
+                .hasMessageContaining("4 dimensions");
+            cluster.awaitConverged();
+            for (Node x : List.of(n, other)) {
+                CollectionHandle h = x.collection("moving");
+                Await.until(() -> h.indexed() == 1 && h.isIndexed("d0"), TestCluster.CONVERGE,
+                    () -> x.name() + " indexed " + h.indexed());
+                assertThat(h.size()).as("the old model's documents stay stored").isEqualTo(5);
+                assertThat(ids(h.search(new float[] {0, 1, 0, 0.1f}, 10))).containsExactly("d0");
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     static void awaitIndexesCaughtUp(List<Node> nodes, String collection) {
