@@ -218,6 +218,9 @@ class CollectionsIT {
         Response text = node.put("/v1/collections/vecs/docs/c", "{\"text\":\"a text of another model\"}");
         assertThat(text.status()).as(text.body()).isEqualTo(409);
         assertThat(text.errorCode()).isEqualTo("model_conflict");
+        Response textSearch = node.post("/v1/collections/vecs/search", "{\"text\":\"a query of another model\"}");
+        assertThat(textSearch.status()).as(textSearch.body()).isEqualTo(409);
+        assertThat(textSearch.errorCode()).isEqualTo("model_conflict");
         assertThat(node.post("/v1/collections/vecs/search", "{\"vector\":[1,2]}").status()).isEqualTo(400);
         assertThat(node.get("/v1/digest").json().path("root").asText()).as("nothing changed").isEqualTo(root);
 

@@ -9,10 +9,12 @@ import dev.starling.crdt.EmbeddingValue;
 import dev.starling.crdt.ModelVersion;
 import dev.starling.index.SearchHit;
 import dev.starling.index.encoder.ModelId;
+import dev.starling.index.encoder.TextEncoder;
 import dev.starling.node.CollectionHandle;
 import dev.starling.node.Node;
 import dev.starling.node.Value;
 import dev.starling.node.replication.ObjectKind;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -76,7 +78,7 @@ final class CollectionEndpoints {
             throw ApiException.badRequest("\"model\" names the model of a \"vector\"; a text is encoded with this "
                 + "node's model");
         }
-        requireEncoder();
+        requireEncoderOf(c);
         return Api.reply(r, offload(() -> c.upsertText(id, text, metadata, w.ack(), w.timeout()))
             .thenCompose(f -> f));
     }
@@ -144,7 +146,7 @@ final class CollectionEndpoints {
         Api.expectKind(node, name, ObjectKind.COLLECTION, "collection");
         CollectionHandle c = node.collection(name);
         if (byText) {
-            requireEncoder();
+            requireEncoderOf(c);
         }
         return offload(() -> {
             List<SearchHit> hits = byVector ? c.search(vector, k) : c.search(text, k);
@@ -193,10 +195,23 @@ final class CollectionEndpoints {
         }
     }
 
-    private void requireEncoder() {
-        if (node.config().encoder() == null) {
+    /**
+     * 400 if this node has no encoder; 409 {@code model_conflict} if its model is not the collection's
+     * (the replica agent checks an upsert again, this spares the encoding and keeps a text search
+     * from comparing vectors of two models).
+     */
+    private void requireEncoderOf(CollectionHandle c) {
+        TextEncoder encoder = node.config().encoder();
+        if (encoder == null) {
             throw ApiException.badRequest("this node runs without an encoder (--no-encoder): give a \"vector\", "
                 + "not text to encode");
+        }
+        String collectionModel = c.model();
+        String mine = encoder.modelId().toString();
+        if (collectionModel != null && !collectionModel.equals(mine)) {
+            throw new ApiException(HttpResponseStatus.CONFLICT, "model_conflict", "collection \"" + c.name()
+                + "\" holds vectors of model " + collectionModel + ", this node encodes text with " + mine
+                + " (give vectors with \"model\" to move the collection to another model)");
         }
     }
 
