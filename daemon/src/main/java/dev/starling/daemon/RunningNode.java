@@ -64,7 +64,8 @@ final class RunningNode implements AutoCloseable {
         AtomicInteger encodingThreads = new AtomicInteger();
         ExecutorService encoding = new ThreadPoolExecutor(ENCODING_THREADS, ENCODING_THREADS, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(ENCODING_QUEUE), r -> {
-                Thread t = new Thread(r, "starling-encoding-" + config.name() + "-" + encodingThreads.incrementAndGet());
+                Thread t = new Thread(r, "starling-encoding-" + config.name() + "-"
+                    + encodingThreads.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             }, new ThreadPoolExecutor.AbortPolicy());
@@ -129,13 +130,18 @@ final class RunningNode implements AutoCloseable {
         }
         blocking.shutdown();
         encoding.shutdown();
+        boolean encodingDone = false;
         try {
             blocking.awaitTermination(2, TimeUnit.SECONDS);
-            encoding.awaitTermination(2, TimeUnit.SECONDS);
+            encodingDone = encoding.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         node.close();
-        closeEncoder(node.config());
+        if (encodingDone) {
+            closeEncoder(node.config());
+        } else {
+            LOG.warn("an encoding still runs after 2 s: the encoder is left open (its memory goes with the process)");
+        }
     }
 }
