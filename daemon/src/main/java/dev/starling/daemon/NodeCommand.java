@@ -1,8 +1,13 @@
 package dev.starling.daemon;
 
+import dev.starling.index.encoder.EncoderConfig;
+import dev.starling.index.encoder.ModelFiles;
+import dev.starling.index.encoder.OnnxTextEncoder;
+import dev.starling.index.encoder.TextEncoder;
 import dev.starling.node.NodeConfig;
 import dev.starling.node.fault.Faults;
 import dev.starling.node.store.SyncPolicy;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -141,8 +146,8 @@ final class NodeCommand implements Callable<Integer> {
             LOG.warn("the HTTP API listens on {} without --api-token-file: anyone who reaches it can read and write",
                 httpBind);
         }
-        if (model != null || noEncoder) {
-            LOG.info("--model/--no-encoder: collections are not served by this build yet; ignored");
+        if (model != null && noEncoder) {
+            throw new UsageException("--model and --no-encoder exclude each other");
         }
         if ((tlsCert != null || tlsKey != null || tlsCa != null || tlsMutual)
                 && (tlsCert == null || tlsKey == null || tlsCa == null)) {
@@ -175,6 +180,11 @@ final class NodeCommand implements Callable<Integer> {
             LOG.warn("fault injection is enabled: POST /v1/admin/faults can cut this node off");
         }
 
+        TextEncoder encoder = openEncoder();
+        if (encoder != null) {
+            config = b.encoder(encoder).build(); // the settings were checked above
+        }
+
         CountDownLatch stop = new CountDownLatch(1);
         Shutdown.onSignals(stop::countDown);
         RunningNode running = RunningNode.start(config, httpBind, httpPort, token, faults);
@@ -186,6 +196,30 @@ final class NodeCommand implements Callable<Integer> {
         running.close();
         LOG.info("stopped");
         return 0;
+    }
+
+    /**
+     * The encoder of {@code --model DIR}, else the built-in one, or null with {@code --no-encoder}.
+     * One intra-op thread: the HTTP API encodes on a few threads of its own.
+     *
+     * @throws StartupException if the model cannot be read or loaded
+     */
+    private TextEncoder openEncoder() {
+        if (noEncoder) {
+            LOG.info("no encoder (--no-encoder): collections take vectors only; text upserts and searches are a 400");
+            return null;
+        }
+        TextEncoder encoder;
+        try {
+            encoder = model == null ? OnnxTextEncoder.builtin(EncoderConfig.defaults())
+                : OnnxTextEncoder.open(ModelFiles.fromDirectory(model), EncoderConfig.defaults());
+        } catch (IOException | RuntimeException e) {
+            String what = model == null ? "the built-in encoder model" : "the encoder model in " + model;
+            throw new StartupException("cannot load " + what + ": " + e.getMessage(), e);
+        }
+        LOG.info("encoder model {} ({} dimensions{})", encoder.modelId(), encoder.dimensions(),
+            model == null ? ", built in" : ", from " + model);
+        return encoder;
     }
 
     static boolean isLoopback(String host) {

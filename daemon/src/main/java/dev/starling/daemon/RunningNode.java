@@ -2,13 +2,17 @@ package dev.starling.daemon;
 
 import dev.starling.daemon.http.Api;
 import dev.starling.daemon.http.HttpServer;
+import dev.starling.index.encoder.TextEncoder;
 import dev.starling.node.Node;
 import dev.starling.node.NodeConfig;
 import dev.starling.node.fault.Faults;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,20 +21,27 @@ final class RunningNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunningNode.class);
     static final int HTTP_THREADS = 2;
+    /** Threads that encode text and search collections: half the cores, 1..4 (the model uses one core each). */
+    static final int ENCODING_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+    /** Encodings and searches waiting for a thread at most; more are a 503. */
+    static final int ENCODING_QUEUE = 256;
 
     final Node node;
     final HttpServer http;
     private final ExecutorService blocking;
+    private final ExecutorService encoding;
     private boolean closed;
 
-    private RunningNode(Node node, HttpServer http, ExecutorService blocking) {
+    private RunningNode(Node node, HttpServer http, ExecutorService blocking, ExecutorService encoding) {
         this.node = node;
         this.http = http;
         this.blocking = blocking;
+        this.encoding = encoding;
     }
 
     /**
-     * Starts the node, then its HTTP API on {@code httpHost:httpPort}.
+     * Starts the node, then its HTTP API on {@code httpHost:httpPort}. The encoder of {@code config},
+     * if any, becomes the running node's: it is closed after the node (also when starting fails).
      *
      * @param token  the API's bearer token, or null for none
      * @param faults the node's faults when fault injection is enabled (exposed at /v1/admin/faults),
@@ -38,15 +49,29 @@ final class RunningNode implements AutoCloseable {
      */
     static RunningNode start(NodeConfig config, String httpHost, int httpPort, byte[] token, Faults faults)
             throws InterruptedException {
-        Node node = Node.start(config, faults);
+        Node node;
+        try {
+            node = Node.start(config, faults);
+        } catch (RuntimeException | Error e) {
+            closeEncoder(config);
+            throw e;
+        }
         ExecutorService blocking = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "starling-http-blocking-" + config.name());
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger encodingThreads = new AtomicInteger();
+        ExecutorService encoding = new ThreadPoolExecutor(ENCODING_THREADS, ENCODING_THREADS, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(ENCODING_QUEUE), r -> {
+                Thread t = new Thread(r, "starling-encoding-" + config.name() + "-"
+                    + encodingThreads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.AbortPolicy());
         try {
             NodeMetrics metrics = new NodeMetrics(node);
-            Api api = new Api(node, faults, metrics::scrape, blocking);
+            Api api = new Api(node, faults, metrics::scrape, blocking, encoding);
             HttpServer http;
             try {
                 http = HttpServer.start(httpHost, httpPort, api, token, HttpServer.DEFAULT_MAX_BODY_BYTES,
@@ -58,11 +83,24 @@ final class RunningNode implements AutoCloseable {
                 throw new StartupException("cannot listen for HTTP on " + httpHost + ":" + httpPort + ": "
                     + e.getMessage(), e);
             }
-            return new RunningNode(node, http, blocking);
+            return new RunningNode(node, http, blocking, encoding);
         } catch (InterruptedException | RuntimeException e) {
             blocking.shutdownNow();
+            encoding.shutdownNow();
             node.close();
+            closeEncoder(config);
             throw e;
+        }
+    }
+
+    private static void closeEncoder(NodeConfig config) {
+        TextEncoder encoder = config.encoder();
+        if (encoder != null) {
+            try {
+                encoder.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the encoder failed", e);
+            }
         }
     }
 
@@ -78,7 +116,7 @@ final class RunningNode implements AutoCloseable {
             + " http=" + Api.hostPort(httpAddress()) + " ready";
     }
 
-    /** Stops the API, then leaves the cluster and flushes the store. Idempotent. */
+    /** Stops the API, then leaves the cluster and flushes the store, then closes the encoder. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -91,11 +129,19 @@ final class RunningNode implements AutoCloseable {
             LOG.warn("closing the HTTP server failed", e);
         }
         blocking.shutdown();
+        encoding.shutdown();
+        boolean encodingDone = false;
         try {
             blocking.awaitTermination(2, TimeUnit.SECONDS);
+            encodingDone = encoding.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         node.close();
+        if (encodingDone) {
+            closeEncoder(node.config());
+        } else {
+            LOG.warn("an encoding still runs after 2 s: the encoder is left open (its memory goes with the process)");
+        }
     }
 }

@@ -82,6 +82,22 @@ class CliIT {
     }
 
     @Test
+    void shouldRefuseAMissingModelDirectory() throws Exception {
+        Path missing = tmp.resolve("nonexistent");
+        Run r = run(jar("node", "--model", missing.toString(), "--data-dir", tmp.resolve("d").toString(),
+            "--gossip-port", "0", "--data-port", "0", "--http-port", "0"), 60);
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(1);
+        assertThat(r.stderr()).contains("starling: cannot start: cannot load the encoder model in " + missing,
+            "model.onnx");
+        assertThat(r.stdout()).isEmpty();
+        assertThat(tmp.resolve("d")).as("nothing started").doesNotExist();
+
+        Run both = run(jar("node", "--model", missing.toString(), "--no-encoder"), 30);
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.stderr()).contains("--model and --no-encoder");
+    }
+
+    @Test
     void shouldStopTheNodeWithExit0WhenTheLauncherGetsSigterm() throws Exception {
         Path data = tmp.resolve("launched");
         List<String> cmd = launcher("node", "--data-dir", data.toString(), "--gossip-port", "0", "--data-port", "0",

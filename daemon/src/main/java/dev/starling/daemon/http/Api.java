@@ -14,6 +14,7 @@ import dev.starling.node.WriteResult;
 import dev.starling.node.fault.Faults;
 import dev.starling.node.membership.Member;
 import dev.starling.node.replication.AckLevel;
+import dev.starling.node.replication.ModelMismatchException;
 import dev.starling.node.replication.ObjectKind;
 import dev.starling.node.replication.TypeConflictException;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * The endpoints of the HTTP API (API.md) over one {@link Node}. Reads use the node's lock-free
  * handles on the event loop; writes hand an op to the replica agent and answer when its future
  * completes (on the connection's event loop, never on the agent); change-feed pages and metrics
- * scrapes, which read LMDB or walk registries, run on {@code blocking}.
+ * scrapes, which read LMDB or walk registries, run on {@code blocking}; encoding text and searching
+ * collections on {@code encoding} ({@link CollectionEndpoints}).
  */
 public final class Api implements AutoCloseable {
 
@@ -62,16 +64,26 @@ public final class Api implements AutoCloseable {
     private final Router router = new Router();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final WebhookEndpoints webhookEndpoints = new WebhookEndpoints(() -> this.webhooks);
+    private final CollectionEndpoints collectionEndpoints;
     private volatile Webhooks webhooks;
 
     /**
      * @param faults   the node's faults, exposed at /v1/admin/faults; {@code null} when fault
      *                 injection is off (the path is then a 404)
      * @param metrics  the Prometheus text of /metrics, or {@code null} (404)
-     * @param blocking where LMDB reads and metric scrapes run
+     * @param blocking where LMDB reads and metric scrapes run (also encoding and searches)
      */
     public Api(Node node, Faults faults, Supplier<String> metrics, Executor blocking) {
+        this(node, faults, metrics, blocking, blocking);
+    }
+
+    /**
+     * @param encoding where the text of collection upserts and searches is encoded and the index
+     *                 searched: a bounded executor whose rejection answers 503
+     */
+    public Api(Node node, Faults faults, Supplier<String> metrics, Executor blocking, Executor encoding) {
         this.node = node;
+        this.collectionEndpoints = new CollectionEndpoints(node, encoding);
         this.faults = faults;
         this.metrics = metrics;
         this.blocking = blocking;
@@ -92,7 +104,12 @@ public final class Api implements AutoCloseable {
             .add(HttpMethod.GET, "/v1/counters/{name}", this::getCounter)
             .add(HttpMethod.POST, "/v1/counters/{name}", this::addCounter)
             .add(HttpMethod.GET, "/v1/registers/{name}", this::getRegister)
-            .add(HttpMethod.PUT, "/v1/registers/{name}", this::putRegister);
+            .add(HttpMethod.PUT, "/v1/registers/{name}", this::putRegister)
+            .add(HttpMethod.GET, "/v1/collections/{coll}", collectionEndpoints::getCollection)
+            .add(HttpMethod.POST, "/v1/collections/{coll}/search", collectionEndpoints::search)
+            .add(HttpMethod.GET, "/v1/collections/{coll}/docs/{id*}", collectionEndpoints::getDoc)
+            .add(HttpMethod.PUT, "/v1/collections/{coll}/docs/{id*}", collectionEndpoints::putDoc)
+            .add(HttpMethod.DELETE, "/v1/collections/{coll}/docs/{id*}", collectionEndpoints::deleteDoc);
         if (metrics != null) {
             router.add(HttpMethod.GET, "/metrics", this::metrics);
         }
@@ -461,6 +478,11 @@ public final class Api implements AutoCloseable {
 
     /** 404 if this node never saw {@code name}; 409 if it holds another kind. */
     private void expectKind(String name, ObjectKind expected, String what) {
+        expectKind(node, name, expected, what);
+    }
+
+    /** 404 if {@code node} never saw {@code name}; 409 if it holds another kind. */
+    static void expectKind(Node node, String name, ObjectKind expected, String what) {
         if (node.holds(name, expected)) {
             return;
         }
@@ -473,10 +495,10 @@ public final class Api implements AutoCloseable {
         }
     }
 
-    private record WriteOptions(AckLevel ack, Duration timeout) {
+    record WriteOptions(AckLevel ack, Duration timeout) {
     }
 
-    private static WriteOptions writeOptions(Request r) {
+    static WriteOptions writeOptions(Request r) {
         String ack = r.query("ack");
         AckLevel level;
         if (ack == null) {
@@ -490,7 +512,7 @@ public final class Api implements AutoCloseable {
         return new WriteOptions(level, Duration.ofMillis(timeoutMs));
     }
 
-    private static long parseLong(String s, String name, long dflt, long min, long max) {
+    static long parseLong(String s, String name, long dflt, long min, long max) {
         if (s == null) {
             return dflt;
         }
@@ -508,7 +530,7 @@ public final class Api implements AutoCloseable {
     }
 
     /** A write's reply: 200 when its ack level was met, 202 when not, {@code {"hlc","acked"}} either way. */
-    private static CompletableFuture<Reply> reply(Request r, CompletableFuture<WriteResult> write) {
+    static CompletableFuture<Reply> reply(Request r, CompletableFuture<WriteResult> write) {
         return write.handleAsync((res, err) -> {
             if (err != null) {
                 return failure(err);
@@ -531,6 +553,9 @@ public final class Api implements AutoCloseable {
         if (t instanceof TypeConflictException) {
             return Reply.error(HttpResponseStatus.CONFLICT, "type_conflict", t.getMessage());
         }
+        if (t instanceof ModelMismatchException) {
+            return Reply.error(HttpResponseStatus.CONFLICT, "model_conflict", t.getMessage());
+        }
         if (t instanceof IllegalArgumentException) {
             return Reply.error(HttpResponseStatus.BAD_REQUEST, "bad_request", t.getMessage());
         }
@@ -541,7 +566,7 @@ public final class Api implements AutoCloseable {
         return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal", String.valueOf(t));
     }
 
-    private static CompletableFuture<Reply> done(Reply reply) {
+    static CompletableFuture<Reply> done(Reply reply) {
         return CompletableFuture.completedFuture(reply);
     }
 }

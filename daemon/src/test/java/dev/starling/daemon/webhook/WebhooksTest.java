@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,8 +47,9 @@ class WebhooksTest {
         file.save(List.of(b.withPosition(9)));
         assertThat(file.load()).containsExactly(b.withPosition(9));
         assertThat(Files.exists(tmp.resolve(WebhookFile.NAME + ".tmp"))).isFalse();
-        assertThat(Files.getPosixFilePermissions(tmp.resolve(WebhookFile.NAME)).toString())
-            .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(Files.getPosixFilePermissions(tmp.resolve(WebhookFile.NAME)))
+            .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
+                PosixFilePermission.OWNER_WRITE);
 
         Files.writeString(tmp.resolve(WebhookFile.NAME), "{\"version\":2}");
         assertThatThrownBy(file::load).isInstanceOf(IOException.class);
