@@ -208,7 +208,9 @@ final class CollectionEndpoints {
         }
         String collectionModel = c.model();
         String mine = encoder.modelId().toString();
-        if (collectionModel != null && !collectionModel.equals(mine)) {
+        // the version (a hash of the model's files) is the model's identity; the name is a label
+        // (a --model directory's name), as the replicator sees it
+        if (collectionModel != null && c.header().model().fingerprint() != encoder.modelId().fingerprint()) {
             throw new ApiException(HttpResponseStatus.CONFLICT, "model_conflict", "collection \"" + c.name()
                 + "\" holds vectors of model " + collectionModel + ", this node encodes text with " + mine
                 + " (give vectors with \"model\" to move the collection to another model)");
