@@ -1,6 +1,8 @@
 package dev.starling.daemon;
 
 import dev.starling.daemon.http.Json;
+import dev.starling.index.encoder.EncoderConfig;
+import dev.starling.index.encoder.OnnxTextEncoder;
 import dev.starling.node.CounterHandle;
 import dev.starling.node.MapHandle;
 import dev.starling.node.Node;
@@ -68,6 +70,8 @@ final class DemoCommand implements Callable<Integer> {
         List<RunningNode> mesh = new ArrayList<>();
         CountDownLatch stop = new CountDownLatch(1);
         Shutdown.onSignals(stop::countDown);
+        // one encoder for the whole demo: the nodes of one process may share it (it is thread-safe)
+        OnnxTextEncoder encoder = OnnxTextEncoder.builtin(EncoderConfig.defaults());
         try {
             out.println("starling demo: starting " + nodes + " nodes on loopback (state in " + root + ")");
             long startMs = System.currentTimeMillis();
@@ -81,7 +85,8 @@ final class DemoCommand implements Callable<Integer> {
                     .gossipPort(0)
                     .dataPort(0)
                     .sync(SyncPolicy.INTERVAL)
-                    .profile(NodeConfig.Profile.LOCAL);
+                    .profile(NodeConfig.Profile.LOCAL)
+                    .encoder(encoder);
                 if (seed != null) {
                     b.seed(seed);
                 }
@@ -104,6 +109,8 @@ final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
             out.println();
+            searchSample(mesh);
+            out.println();
             out.println("Where to look (each node has the whole state; try a write on one and a read on another):");
             for (RunningNode n : mesh) {
                 String base = "http://" + n.httpAddress().getHostString() + ":" + n.httpAddress().getPort();
@@ -112,6 +119,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             String base0 = "http://127.0.0.1:" + mesh.get(0).httpAddress().getPort();
             out.println("  e.g. curl -X PUT -d '\"be brief\"' " + base0 + "/v1/maps/agent.planner/style");
+            out.println("       curl -X POST -d '{\"text\":\"a drone needs charging\",\"k\":3}' " + base0
+                + "/v1/collections/observations/search");
             if (exitAfterConverged) {
                 out.println("converged; stopping (--exit-after-converged)");
                 return 0;
@@ -125,6 +134,7 @@ final class DemoCommand implements Callable<Integer> {
             for (RunningNode n : mesh) {
                 n.close();
             }
+            encoder.close();
             if (tempDir) {
                 deleteQuietly(root);
             }
@@ -174,8 +184,46 @@ final class DemoCommand implements Callable<Integer> {
             writes.add(r.write(Json.toValue(Json.NODES.numberNode(Math.round(50.0 + 10 * i) / 100.0))));
         }
         out.println("  confidence (a register read as the average): every node writes its own estimate at once");
+        for (int i = 0; i < mesh.size(); i++) {
+            for (int j = 0; j < 2; j++) {
+                int d = (2 * i + j) % OBSERVATIONS.length;
+                writes.add(mesh.get(i).node.collection("observations").upsertText("obs-" + (2 * i + j + 1),
+                    OBSERVATIONS[d] + (2 * i + j >= OBSERVATIONS.length ? " (again)" : "")));
+            }
+        }
+        out.println("  observations (a collection, searchable by meaning): each node embeds 2 notes with the built-in "
+            + "encoder");
         for (CompletableFuture<?> w : writes) {
             w.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static final String[] OBSERVATIONS = {
+        "The robot arm dropped a red box next to the conveyor",
+        "Camera 2 saw a person walking into the loading dock",
+        "Drone 7 reports its battery at 12 percent",
+        "The forklift in aisle 4 needs new tyres",
+        "Temperature in the server rack rose to 45 degrees",
+        "A parcel fell off the top shelf in aisle 2",
+    };
+
+    /** Once every node has indexed every note: the same search on the last node and the first. */
+    private void searchSample(List<RunningNode> mesh) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(timeoutS);
+        while (!mesh.stream().allMatch(n -> n.node.collection("observations").indexed() == 2 * mesh.size())) {
+            if (System.currentTimeMillis() > deadline) {
+                out.println("the notes were not indexed everywhere within " + timeoutS + " s");
+                return;
+            }
+            Thread.sleep(20);
+        }
+        String query = "something fell on the floor";
+        for (RunningNode n : List.of(mesh.get(mesh.size() - 1), mesh.get(0))) {
+            out.printf("search \"%s\" on %s (its own index):%n", query, n.node.name());
+            for (dev.starling.index.SearchHit h : n.node.collection("observations").search(query, 3)) {
+                out.printf(java.util.Locale.ROOT, "  %.3f  %s  %s%n", h.score(), h.id(),
+                    n.node.collection("observations").get(h.id()).text());
+            }
         }
     }
 
@@ -219,6 +267,7 @@ final class DemoCommand implements Callable<Integer> {
     private static boolean complete(Node n, int nodes) {
         RegisterHandle r = n.register("confidence", ObjectKind.REGISTER_AVERAGE);
         return n.map("agent.planner").size() == 4 && n.set("tasks.active").size() == 3
+            && n.collection("observations").size() == 2 * nodes
             && n.counter("frames.seen").value() == 100L * nodes * (nodes + 1) / 2
             && r.siblings().size() == nodes;
     }

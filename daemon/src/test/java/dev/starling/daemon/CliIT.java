@@ -122,6 +122,6 @@ class CliIT {
         Run r = run(launcher("demo", "--nodes", "3", "--exit-after-converged"), 110);
         assertThat(r.exit()).as(r.stdout() + r.stderr()).isZero();
         assertThat(r.stdout()).contains("starling node node-1 ", "starling node node-3 ", "converged after",
-            "/v1/maps/agent.planner");
+            "/v1/maps/agent.planner", "search \"something fell on the floor\" on node-3", "obs-");
     }
 }
