@@ -90,7 +90,8 @@ final class DemoCommand implements Callable<Integer> {
                 if (seed != null) {
                     b.seed(seed);
                 }
-                RunningNode n = RunningNode.start(b.build(), "127.0.0.1", httpPort == 0 ? 0 : httpPort + i - 1, null, null);
+                RunningNode n = RunningNode.start(b.build(), "127.0.0.1", httpPort == 0 ? 0 : httpPort + i - 1, null, null,
+                    false);
                 mesh.add(n);
                 if (seed == null) {
                     seed = "127.0.0.1:" + n.node.gossipAddress().getPort();

@@ -39,6 +39,8 @@ final class NodeMetrics {
     private final MultiGauge bytesReceived;
     private final MultiGauge queueDepth;
     private final MultiGauge dropped;
+    private final MultiGauge documents;
+    private final MultiGauge indexed;
 
     NodeMetrics(Node node) {
         this.node = node;
@@ -57,6 +59,12 @@ final class NodeMetrics {
             .register(registry);
         this.dropped = MultiGauge.builder("starling.dataplane.dropped")
             .description("Per peer: messages dropped because its outbound queue was full (it was behind), since start")
+            .register(registry);
+        this.documents = MultiGauge.builder("starling.collection.documents")
+            .description("Per collection: live documents in this replica")
+            .register(registry);
+        this.indexed = MultiGauge.builder("starling.collection.indexed")
+            .description("Per collection: documents in this node's vector index (equal to documents once caught up)")
             .register(registry);
         for (MemberStatus s : MemberStatus.values()) {
             Gauge.builder("starling.members", node, n -> countMembers(n, s))
@@ -137,6 +145,17 @@ final class NodeMetrics {
             }
         }
         lag.register(rows, true);
+        List<MultiGauge.Row<?>> docs = new ArrayList<>();
+        List<MultiGauge.Row<?>> inIndex = new ArrayList<>();
+        if (!node.isClosed()) {
+            for (String c : node.collections()) {
+                dev.starling.node.CollectionHandle h = node.collection(c);
+                docs.add(MultiGauge.Row.of(Tags.of("collection", c), h.size()));
+                inIndex.add(MultiGauge.Row.of(Tags.of("collection", c), h.indexed()));
+            }
+        }
+        documents.register(docs, true);
+        indexed.register(inIndex, true);
         List<MultiGauge.Row<?>> sent = new ArrayList<>();
         List<MultiGauge.Row<?>> received = new ArrayList<>();
         List<MultiGauge.Row<?>> depth = new ArrayList<>();

@@ -30,13 +30,16 @@ final class RunningNode implements AutoCloseable {
     final HttpServer http;
     private final ExecutorService blocking;
     private final ExecutorService encoding;
+    private final boolean ownsEncoder;
     private boolean closed;
 
-    private RunningNode(Node node, HttpServer http, ExecutorService blocking, ExecutorService encoding) {
+    private RunningNode(Node node, HttpServer http, ExecutorService blocking, ExecutorService encoding,
+                        boolean ownsEncoder) {
         this.node = node;
         this.http = http;
         this.blocking = blocking;
         this.encoding = encoding;
+        this.ownsEncoder = ownsEncoder;
     }
 
     /**
@@ -49,11 +52,22 @@ final class RunningNode implements AutoCloseable {
      */
     static RunningNode start(NodeConfig config, String httpHost, int httpPort, byte[] token, Faults faults)
             throws InterruptedException {
+        return start(config, httpHost, httpPort, token, faults, true);
+    }
+
+    /**
+     * As above; with {@code ownsEncoder} false the encoder stays open (it is shared, as by the demo's
+     * nodes, and its owner closes it).
+     */
+    static RunningNode start(NodeConfig config, String httpHost, int httpPort, byte[] token, Faults faults,
+                             boolean ownsEncoder) throws InterruptedException {
         Node node;
         try {
             node = Node.start(config, faults);
         } catch (RuntimeException | Error e) {
-            closeEncoder(config);
+            if (ownsEncoder) {
+                closeEncoder(config);
+            }
             throw e;
         }
         ExecutorService blocking = Executors.newSingleThreadExecutor(r -> {
@@ -83,12 +97,14 @@ final class RunningNode implements AutoCloseable {
                 throw new StartupException("cannot listen for HTTP on " + httpHost + ":" + httpPort + ": "
                     + e.getMessage(), e);
             }
-            return new RunningNode(node, http, blocking, encoding);
+            return new RunningNode(node, http, blocking, encoding, ownsEncoder);
         } catch (InterruptedException | RuntimeException e) {
             blocking.shutdownNow();
             encoding.shutdownNow();
             node.close();
-            closeEncoder(config);
+            if (ownsEncoder) {
+                closeEncoder(config);
+            }
             throw e;
         }
     }
@@ -138,6 +154,9 @@ final class RunningNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         node.close();
+        if (!ownsEncoder) {
+            return;
+        }
         if (encodingDone) {
             closeEncoder(node.config());
         } else {

@@ -280,6 +280,16 @@ class CollectionsIT {
                 .isEqualTo(a.get("/v1/collections/shared/docs/alarm").json().path("vector").toString());
             assertThat(b.put("/v1/collections/shared/docs/from-b", "{\"text\":\"a drone battery is low\"}").status())
                 .as("b's model is the collection's").isEqualTo(200);
+            MeshIT.await("per-collection gauges on a", () -> {
+                String m;
+                try {
+                    m = a.get("/metrics").body();
+                } catch (Exception e) {
+                    return false;
+                }
+                return m.contains("starling_collection_documents{collection=\"shared\"} 3.0")
+                    && m.contains("starling_collection_indexed{collection=\"shared\"} 3.0");
+            });
             assertThat(b.terminate()).isZero();
             assertThat(b.stderrText()).contains("encoder model all-minilm-l6-v2-q@", "from " + model);
         } finally {

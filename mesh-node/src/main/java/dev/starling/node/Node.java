@@ -337,6 +337,18 @@ public final class Node implements AutoCloseable {
         return new CollectionHandle(this, cell(new ObjectKey(ObjectKind.COLLECTION, name)));
     }
 
+    /** The names of the collections this node holds, sorted. Any thread. */
+    public List<String> collections() {
+        List<String> names = new java.util.ArrayList<>();
+        cells.forEach((k, cell) -> {
+            if (k.kind() == ObjectKind.COLLECTION && cell.state() != null) {
+                names.add(k.name());
+            }
+        });
+        java.util.Collections.sort(names);
+        return names;
+    }
+
     /** The published state of collection {@code name}, or null if this node has never seen it. */
     CollectionState collectionState(String name) {
         ObjectCell cell = cells.get(new ObjectKey(ObjectKind.COLLECTION, name));

@@ -43,6 +43,8 @@ import java.util.Set;
  */
 public final class OnnxTextEncoder implements TextEncoder {
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     private static final String INPUT_IDS = "input_ids";
     private static final String ATTENTION_MASK = "attention_mask";
     private static final String TOKEN_TYPE_IDS = "token_type_ids";
@@ -310,8 +312,12 @@ public final class OnnxTextEncoder implements TextEncoder {
         return out;
     }
 
+    /** Releases the session and the tokenizer. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         tokenizer.close();
         try {
             session.close();
