@@ -58,6 +58,7 @@ final class CollectionIndexer implements AutoCloseable {
     /** Collections whose index came from its snapshot at start (not rebuilt). */
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
     private final Subscription subscription;
+    private final Set<String> known;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long position;
@@ -80,6 +81,19 @@ final class CollectionIndexer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the index directory " + dir, e);
         }
+        this.known = Set.copyOf(known);
+        this.subscription = feed.subscribe(entries -> wake());
+        this.thread = new Thread(this::run, "starling-indexer-" + nodeName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Opens the indexes of the collections held at start, on the indexer thread (a rebuild of a
+     * large collection takes minutes; the node serves everything else meanwhile, and searches of
+     * that collection answer from nothing until it is open).
+     */
+    private void openAll() {
         long start = feed.lastCursor();
         long from = start;
         for (String name : known) {
@@ -89,11 +103,7 @@ final class CollectionIndexer implements AutoCloseable {
                 from = Math.min(from, ci.watermark());
             }
         }
-        this.position = from;
-        this.subscription = feed.subscribe(entries -> wake());
-        this.thread = new Thread(this::run, "starling-indexer-" + nodeName);
-        thread.setDaemon(true);
-        thread.start();
+        position = from;
     }
 
     /** The feed cursor up to which every collection's index is current. */
@@ -134,6 +144,22 @@ final class CollectionIndexer implements AutoCloseable {
     // ---------------------------------------------------------------- the indexer thread
 
     private void run() {
+        try {
+            openAll();
+        } catch (RuntimeException | Error e) {
+            LOG.error("opening the indexes failed; building them from the replica", e);
+            position = feed.lastCursor();
+            for (String name : known) {
+                CollectionState s = states.apply(name);
+                try {
+                    if (s != null && !s.header().isBottom()) {
+                        rebuild(name, s, position);
+                    }
+                } catch (RuntimeException ex) {
+                    LOG.error("cannot build the index of {}: its searches answer nothing", name, ex);
+                }
+            }
+        }
         while (running) {
             try {
                 if (!step()) {
