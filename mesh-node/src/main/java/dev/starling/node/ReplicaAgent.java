@@ -68,7 +68,8 @@ final class ReplicaAgent implements Agent {
     private final LongSupplier monotonicMs;
     private final long tickIntervalMs;
     private final ChangeFeed feed;
-    private final List<ChangeFeed.Entry> feedEntries = new ArrayList<>();
+    /** Cursor of the cycle's first change-feed entry, 0 while the cycle has none. */
+    private long cycleFeedCursor;
     /** The cells of the cycle's changes, in change order (reused). */
     private final List<ObjectCell> changedCells = new ArrayList<>();
 
@@ -239,10 +240,8 @@ final class ReplicaAgent implements Agent {
         int work = 1;
         List<Change> changes = fx.changes;
         if (!changes.isEmpty()) {
-            StateWriter batch = fx.store();
-            for (int i = 0; i < changes.size(); i++) {
-                feedEntries.add(feed.append(batch, changes.get(i)));
-            }
+            // one feed record for the whole cycle
+            cycleFeedCursor = feed.append(fx.store(), changes);
         }
         if (fx.batch != null) {
             Batch batch = fx.batch;
@@ -284,9 +283,9 @@ final class ReplicaAgent implements Agent {
         }
         if (!changes.isEmpty()) {
             publishDigest();
-            feed.publish(feedEntries);
+            feed.publish(cycleFeedCursor, changes);
         }
-        feedEntries.clear();
+        cycleFeedCursor = 0;
         fx.reset();
         return work;
     }
@@ -306,10 +305,10 @@ final class ReplicaAgent implements Agent {
                 w.result.completeExceptionally(new IllegalStateException("the write could not be stored: " + e.getMessage(), e));
             }
         }
-        if (!feedEntries.isEmpty()) {
-            feed.rollback(feedEntries.get(0).cursor());
+        if (cycleFeedCursor != 0) {
+            feed.rollback(cycleFeedCursor);
         }
-        feedEntries.clear();
+        cycleFeedCursor = 0;
         fx.reset();
     }
 
