@@ -3,7 +3,6 @@ package dev.starling.node.store;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.ReplicaId;
 import dev.starling.node.replication.DurableState;
-import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.CopyFlags;
 import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
@@ -51,10 +50,10 @@ import java.util.function.BiConsumer;
  * <p><b>Restart.</b> Opening maps the data file and reads a handful of meta keys (replica id,
  * delta-log bounds); objects, acks and deltas are read on demand from the map. Nothing is replayed.
  *
- * <p><b>Buffers.</b> The store uses lmdbjava's {@code byte[]} proxy: keys and values are copied
- * between the Java heap and LMDB, which needs no {@code --add-opens} on Java 17 and leaves no
- * buffer pointing into the map when the map is grown and remapped. Values handed out are the
- * caller's to keep.
+ * <p><b>Buffers.</b> The store passes {@code byte[]} to lmdbjava ({@link ScratchByteArrayProxy}):
+ * keys and values are copied between the Java heap and LMDB, through native scratch buffers reused
+ * per thread, which needs no {@code --add-opens} on Java 17 and leaves no buffer pointing into the
+ * map when the map is grown and remapped. Values handed out are the caller's to keep.
  *
  * <p>[1] H. Chu, "MDB: A Memory-Mapped Database and Backend for OpenLDAP", LDAPCon 2011;
  * http://www.lmdb.tech/doc/
@@ -162,7 +161,7 @@ public final class Store implements AutoCloseable, DurableState {
             EnvFlags[] flags = config.syncPolicy() == SyncPolicy.ALWAYS
                     ? new EnvFlags[] {EnvFlags.MDB_NOTLS}
                     : new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
-            env = Env.create(ByteArrayProxy.PROXY_BA)
+            env = Env.create(ScratchByteArrayProxy.PROXY)
                     .setMapSize(config.mapSizeBytes())
                     .setMaxDbs(StoreLayout.MAX_DBS)
                     .open(dir.toFile(), FILE_MODE, flags);
