@@ -380,6 +380,7 @@ final class ReplicaAgent implements Agent {
         public void changed(Change change) {
             dirty = true;
             changes.add(change);
+            feed.stage(change);
         }
 
         @Override
