@@ -2,6 +2,7 @@ package dev.starling.node.replication;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
@@ -143,15 +144,41 @@ final class EntryCodec {
 
     // ---- entries ----
 
+    /**
+     * The {@code EntryProto} of an entry, written field by field: the same bytes as its builder would
+     * give (fields in number order, defaults left out), without the builder and the copies of the
+     * state it makes. The digest hashes these bytes.
+     */
     byte[] encodeEntry(ObjectKey object, String key, Crdt<?> state) {
-        EntryProto.Builder b = EntryProto.newBuilder()
-            .setKind(object.kind().tag())
-            .setName(object.name())
-            .setState(ByteString.copyFrom(states.encode(state)));
+        byte[] st = states.encode(state);
+        int kind = object.kind().tag();
+        String name = object.name();
+        int size = (kind == 0 ? 0 : CodedOutputStream.computeUInt32Size(EntryProto.KIND_FIELD_NUMBER, kind))
+            + (name.isEmpty() ? 0 : CodedOutputStream.computeStringSize(EntryProto.NAME_FIELD_NUMBER, name))
+            + (st.length == 0 ? 0 : CodedOutputStream.computeByteArraySize(EntryProto.STATE_FIELD_NUMBER, st));
         if (key != null) {
-            b.setKey(ByteString.copyFromUtf8(key));
+            size += CodedOutputStream.computeStringSize(EntryProto.KEY_FIELD_NUMBER, key);
         }
-        return b.build().toByteArray();
+        byte[] out = new byte[size];
+        CodedOutputStream o = CodedOutputStream.newInstance(out);
+        try {
+            if (kind != 0) {
+                o.writeUInt32(EntryProto.KIND_FIELD_NUMBER, kind);
+            }
+            if (!name.isEmpty()) {
+                o.writeString(EntryProto.NAME_FIELD_NUMBER, name);
+            }
+            if (key != null) {
+                o.writeString(EntryProto.KEY_FIELD_NUMBER, key);
+            }
+            if (st.length != 0) {
+                o.writeByteArray(EntryProto.STATE_FIELD_NUMBER, st);
+            }
+            o.checkNoSpaceLeft();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("entry of " + name + " does not fit its computed size", e);
+        }
+        return out;
     }
 
     /** A decoded entry or record: its object, map key (or null) and state (or delta). */
