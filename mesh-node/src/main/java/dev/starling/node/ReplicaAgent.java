@@ -47,6 +47,12 @@ final class ReplicaAgent implements Agent {
 
     static final int COMMANDS_PER_CYCLE = 1024;
     static final int MESSAGES_PER_CYCLE = 4096;
+    /** Messages taken from the data plane at a time, between checks of {@link #CHANGES_PER_CYCLE}. */
+    static final int MESSAGES_PER_POLL = 8;
+    /** A cycle takes no more messages once it holds this many changes (see {@link #pollMessages}). */
+    static final int CHANGES_PER_CYCLE = 4096;
+    /** Local writes a cycle takes while messages wait that the last cycle had no budget left for. */
+    static final int WRITES_PER_CYCLE_WHILE_BEHIND = 64;
 
     /** A command for the agent; {@code run} executes on the agent thread. */
     interface Command {
@@ -68,7 +74,8 @@ final class ReplicaAgent implements Agent {
     private final LongSupplier monotonicMs;
     private final long tickIntervalMs;
     private final ChangeFeed feed;
-    private final List<ChangeFeed.Entry> feedEntries = new ArrayList<>();
+    /** Cursor of the cycle's first change-feed entry, 0 while the cycle has none. */
+    private long cycleFeedCursor;
     /** The cells of the cycle's changes, in change order (reused). */
     private final List<ObjectCell> changedCells = new ArrayList<>();
 
@@ -77,6 +84,8 @@ final class ReplicaAgent implements Agent {
     private final MessageHandler onMessage = this::onMessage;
     private long nextTickMs;
     private long nowMs;
+    /** Whether the last cycle left received messages waiting (see {@link #pollMessages}). */
+    private boolean messagesWaiting;
 
     final AtomicLong listenerFailures = new AtomicLong();
     final AtomicLong commits = new AtomicLong();
@@ -199,12 +208,15 @@ final class ReplicaAgent implements Agent {
             c.run(this, nowMs);
             n++;
         }
-        while (n < COMMANDS_PER_CYCLE && (c = writes.poll()) != null) {
+        // while peers' messages wait (the last cycle stopped at its change budget), take few local
+        // writes: replicated changes go first, as when a cycle drained every message waiting
+        int maxWrites = n + (messagesWaiting ? WRITES_PER_CYCLE_WHILE_BEHIND : COMMANDS_PER_CYCLE);
+        while (n < COMMANDS_PER_CYCLE && n < maxWrites && (c = writes.poll()) != null) {
             c.run(this, nowMs);
             n++;
         }
         work += n;
-        work += plane.poll(onMessage, MESSAGES_PER_CYCLE);
+        work += pollMessages();
         if (nowMs >= nextTickMs) {
             replicator.tick(nowMs, fx);
             nextTickMs = nowMs + tickIntervalMs;
@@ -217,6 +229,24 @@ final class ReplicaAgent implements Agent {
             work += finishCycle();
         }
         return work;
+    }
+
+    /**
+     * Takes received messages a few at a time until none is left, {@link #MESSAGES_PER_CYCLE} were
+     * taken, or the cycle holds {@link #CHANGES_PER_CYCLE} changes. The last bound keeps a cycle
+     * short when a backlog of large messages (a peer's cycle of writes, a resend) is waiting: acks
+     * go out only at the end of a cycle, and a cycle that applied everything waiting (seen: hundreds
+     * of ms under load) held them back long enough for peers to resend what was on its way.
+     */
+    private int pollMessages() {
+        int polled = 0;
+        int n;
+        do {
+            n = plane.poll(onMessage, MESSAGES_PER_POLL);
+            polled += n;
+        } while (n == MESSAGES_PER_POLL && polled < MESSAGES_PER_CYCLE && fx.changes.size() < CHANGES_PER_CYCLE);
+        messagesWaiting = n == MESSAGES_PER_POLL;
+        return polled;
     }
 
     private void onMessage(ReplicaId sender, int type, byte[] payload) {
@@ -239,10 +269,8 @@ final class ReplicaAgent implements Agent {
         int work = 1;
         List<Change> changes = fx.changes;
         if (!changes.isEmpty()) {
-            StateWriter batch = fx.store();
-            for (int i = 0; i < changes.size(); i++) {
-                feedEntries.add(feed.append(batch, changes.get(i)));
-            }
+            // one feed record for the whole cycle
+            cycleFeedCursor = feed.append(fx.store(), changes);
         }
         if (fx.batch != null) {
             Batch batch = fx.batch;
@@ -284,9 +312,9 @@ final class ReplicaAgent implements Agent {
         }
         if (!changes.isEmpty()) {
             publishDigest();
-            feed.publish(feedEntries);
+            feed.publish(cycleFeedCursor, changes);
         }
-        feedEntries.clear();
+        cycleFeedCursor = 0;
         fx.reset();
         return work;
     }
@@ -306,10 +334,10 @@ final class ReplicaAgent implements Agent {
                 w.result.completeExceptionally(new IllegalStateException("the write could not be stored: " + e.getMessage(), e));
             }
         }
-        if (!feedEntries.isEmpty()) {
-            feed.rollback(feedEntries.get(0).cursor());
+        if (cycleFeedCursor != 0) {
+            feed.rollback(cycleFeedCursor);
         }
-        feedEntries.clear();
+        cycleFeedCursor = 0;
         fx.reset();
     }
 
@@ -381,6 +409,7 @@ final class ReplicaAgent implements Agent {
         public void changed(Change change) {
             dirty = true;
             changes.add(change);
+            feed.stage(change);
         }
 
         @Override

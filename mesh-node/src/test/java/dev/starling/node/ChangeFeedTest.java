@@ -26,10 +26,14 @@ class ChangeFeedTest {
             List<ChangeFeed.Entry> pushed = new CopyOnWriteArrayList<>();
             b.changes().subscribe(pushed::addAll);
 
+            // The feed lists changes in the order this node applied them: let each of a's arrive
+            // before the next is written (changes that reach b together, as when anti-entropy
+            // brings a's state right after the nodes meet, are applied in digest-tree order).
             a.map("cfg").put("x", Value.utf8("1")).get(10, TimeUnit.SECONDS);
+            Await.until(() -> b.changes().lastCursor() >= 1, TestCluster.CONVERGE);
             a.set("tags").add("red").get(10, TimeUnit.SECONDS);
+            Await.until(() -> b.changes().lastCursor() >= 2, TestCluster.CONVERGE);
             a.counter("n").add(3).get(10, TimeUnit.SECONDS);
-            // The feed lists changes in the order this node applied them: let a's arrive first.
             Await.until(() -> b.changes().lastCursor() >= 3, TestCluster.CONVERGE);
             b.map("cfg").remove("x").get(10, TimeUnit.SECONDS);
 

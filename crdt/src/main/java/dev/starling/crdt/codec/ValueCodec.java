@@ -38,6 +38,10 @@ public interface ValueCodec<V> {
 
         @Override
         public String decode(byte[] bytes) throws CrdtDecodeException {
+            if (isAscii(bytes)) {
+                // the common case (keys, set elements), without a decoder per call: ASCII is valid UTF-8
+                return new String(bytes, StandardCharsets.ISO_8859_1);
+            }
             try {
                 return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -47,6 +51,15 @@ public interface ValueCodec<V> {
             } catch (CharacterCodingException e) {
                 throw new CrdtDecodeException("malformed UTF-8 string", e);
             }
+        }
+
+        private static boolean isAscii(byte[] bytes) {
+            for (byte b : bytes) {
+                if (b < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

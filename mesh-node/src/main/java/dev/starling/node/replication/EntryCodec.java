@@ -2,6 +2,7 @@ package dev.starling.node.replication;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
@@ -32,8 +33,9 @@ import java.security.NoSuchAlgorithmException;
 /**
  * Encodings of entries (stored and shipped by anti-entropy) and of delta records (logged and pushed),
  * their store keys, and the two hashes of an entry: the <em>key hash</em> (where it sits in the digest
- * tree: SHA-256 of kind, name and key) and the <em>digest</em> (SHA-256 of its deterministic
- * encoding, truncated to 128 bits). One instance per replicator: not thread-safe.
+ * tree: 64 bits of the {@link Murmur3} hash of kind, name and key) and the <em>digest</em> (the
+ * 128-bit {@link Murmur3} hash of its deterministic encoding). One instance per replicator: not
+ * thread-safe.
  *
  * <p>Store keys: {@code <tag digit><name>} for per-object entries; {@code <tag digit><name>\0<key>} for
  * a map key when that fits in {@link #MAX_STORE_KEY_BYTES} UTF-8 bytes, else
@@ -49,17 +51,15 @@ final class EntryCodec {
     private final CrdtCodec<Value, DotSet> states;
     private final DocumentCodec<Value> documents;
     private final ValueCodec<String> utf8 = ValueCodec.utf8();
-    private final MessageDigest sha256;
+    /** Seed of the entry hashes: every node must use the same. */
+    private static final long HASH_SEED = 0;
+    private final long[] hash = new long[2];
+    private byte[] keyScratch = new byte[256];
 
     EntryCodec(DecodeLimits limits) {
         this.limits = limits;
         this.states = new CrdtCodec<>(ValueCodecs.bytes(), StoreCodec.dotSet(limits), limits);
         this.documents = new DocumentCodec<>(ValueCodecs.bytes(), limits);
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
     }
 
     DecodeLimits limits() {
@@ -92,39 +92,98 @@ final class EntryCodec {
         return c == '\1' || (c >= '1' && c <= '0' + ObjectKind.values().length);
     }
 
-    /** Where the entry sits in the digest tree; independent of its state. */
+    /**
+     * Where the entry sits in the digest tree; independent of its state: the first half of the
+     * {@link Murmur3} hash of the kind's tag, the name, and for a map key a zero byte and the key in
+     * UTF-8.
+     */
     long keyHash(ObjectKey object, String key) {
-        MessageDigest md = sha256;
-        md.reset();
-        md.update((byte) object.kind().tag());
-        md.update(object.name().getBytes(StandardCharsets.US_ASCII));
-        if (key != null) {
-            md.update((byte) 0);
-            md.update(key.getBytes(StandardCharsets.UTF_8));
+        String name = object.name();
+        int n = 1 + name.length();
+        int max = n + (key == null ? 0 : 1 + 3 * key.length());
+        byte[] b = keyScratch.length >= max ? keyScratch : (keyScratch = new byte[Math.max(max, 2 * keyScratch.length)]);
+        b[0] = (byte) object.kind().tag();
+        for (int i = 0; i < name.length(); i++) {
+            b[1 + i] = (byte) name.charAt(i); // names are ASCII (ObjectKey)
         }
-        return readLong(md.digest(), 0);
+        if (key != null) {
+            b[n++] = 0;
+            n = putUtf8(key, b, n);
+        }
+        Murmur3.hash128(b, 0, n, HASH_SEED, hash);
+        return hash[0];
     }
 
-    /** The 128-bit digest of an encoded entry (which holds kind, name, key and state). */
+    /** The 128-bit digest of an encoded entry (which holds kind, name, key and state): its {@link Murmur3} hash. */
     void digest(byte[] entryBytes, long[] out) {
-        MessageDigest md = sha256;
-        md.reset();
-        byte[] d = md.digest(entryBytes);
-        out[0] = readLong(d, 0);
-        out[1] = readLong(d, 8);
+        Murmur3.hash128(entryBytes, 0, entryBytes.length, HASH_SEED, out);
+    }
+
+    /** Writes {@code s} in UTF-8 (unpaired surrogates as '?', as {@link String#getBytes} does) at {@code at}; returns the end. */
+    private static int putUtf8(String s, byte[] b, int at) {
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[at++] = (byte) c;
+            } else if (c < 0x800) {
+                b[at++] = (byte) (0xC0 | (c >> 6));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, s.charAt(++i));
+                    b[at++] = (byte) (0xF0 | (cp >> 18));
+                    b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[at++] = (byte) (0x80 | (cp & 0x3F));
+                } else {
+                    b[at++] = (byte) '?';
+                }
+            } else {
+                b[at++] = (byte) (0xE0 | (c >> 12));
+                b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[at++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return at;
     }
 
     // ---- entries ----
 
+    /**
+     * The {@code EntryProto} of an entry, written field by field: the same bytes as its builder would
+     * give (fields in number order, defaults left out), without the builder and the copies of the
+     * state it makes. The digest hashes these bytes.
+     */
     byte[] encodeEntry(ObjectKey object, String key, Crdt<?> state) {
-        EntryProto.Builder b = EntryProto.newBuilder()
-            .setKind(object.kind().tag())
-            .setName(object.name())
-            .setState(ByteString.copyFrom(encodeState(object, key, state, null)));
+        byte[] st = encodeState(object, key, state, null);
+        int kind = object.kind().tag();
+        String name = object.name();
+        int size = (kind == 0 ? 0 : CodedOutputStream.computeUInt32Size(EntryProto.KIND_FIELD_NUMBER, kind))
+            + (name.isEmpty() ? 0 : CodedOutputStream.computeStringSize(EntryProto.NAME_FIELD_NUMBER, name))
+            + (st.length == 0 ? 0 : CodedOutputStream.computeByteArraySize(EntryProto.STATE_FIELD_NUMBER, st));
         if (key != null) {
-            b.setKey(ByteString.copyFromUtf8(key));
+            size += CodedOutputStream.computeStringSize(EntryProto.KEY_FIELD_NUMBER, key);
         }
-        return b.build().toByteArray();
+        byte[] out = new byte[size];
+        CodedOutputStream o = CodedOutputStream.newInstance(out);
+        try {
+            if (kind != 0) {
+                o.writeUInt32(EntryProto.KIND_FIELD_NUMBER, kind);
+            }
+            if (!name.isEmpty()) {
+                o.writeString(EntryProto.NAME_FIELD_NUMBER, name);
+            }
+            if (key != null) {
+                o.writeString(EntryProto.KEY_FIELD_NUMBER, key);
+            }
+            if (st.length != 0) {
+                o.writeByteArray(EntryProto.STATE_FIELD_NUMBER, st);
+            }
+            o.checkNoSpaceLeft();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("entry of " + name + " does not fit its computed size", e);
+        }
+        return out;
     }
 
     /** A decoded entry or record: its object, map key (or null) and state (or delta). */

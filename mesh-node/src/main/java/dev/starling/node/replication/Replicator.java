@@ -82,6 +82,8 @@ public final class Replicator {
     private final List<ByteString> cycleRecords = new ArrayList<>();
     private long cycleFromSeq;
     private final List<ReplicaId> aliveScratch = new ArrayList<>();
+    /** {@link #alivePeers()}, or null after a change of who is alive. */
+    private List<ReplicaId> aliveCache;
 
     private long lastSeq;
     /** Sequences below this are trimmed (by us; the store may have trimmed more). */
@@ -767,6 +769,7 @@ public final class Replicator {
         }
         Peer p = peer(peer);
         p.alive = true;
+        aliveCache = null;
         if (!p.known) {
             p.known = true;
             p.ack = 0;
@@ -790,6 +793,7 @@ public final class Replicator {
         Peer p = peers.get(peer);
         if (p != null) {
             p.alive = false;
+            aliveCache = null;
         }
         endStep(fx);
     }
@@ -800,6 +804,7 @@ public final class Replicator {
      */
     public void onPeerRemoved(ReplicaId peer, long nowMs, Effects fx) {
         Peer p = peers.remove(peer);
+        aliveCache = null;
         if (p != null) {
             if (p.known) {
                 fx.store().deleteAck(peer);
@@ -1013,12 +1018,18 @@ public final class Replicator {
         return p;
     }
 
+    /** The alive peers in id order, unmodifiable; cached until a peer comes up, goes down or is removed. */
     private List<ReplicaId> alivePeers() {
-        List<ReplicaId> alive = new ArrayList<>();
-        for (Peer p : peers.values()) {
-            if (p.alive) {
-                alive.add(p.id);
+        List<ReplicaId> alive = aliveCache;
+        if (alive == null) {
+            List<ReplicaId> list = new ArrayList<>();
+            for (Peer p : peers.values()) {
+                if (p.alive) {
+                    list.add(p.id);
+                }
             }
+            alive = Collections.unmodifiableList(list);
+            aliveCache = alive;
         }
         return alive;
     }

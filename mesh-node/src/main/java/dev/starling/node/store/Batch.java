@@ -27,8 +27,11 @@ public final class Batch implements StateWriter {
     static final int TRIM_DELTAS = 5;
     static final int APPEND_FEED = 6;
 
-    /** One recorded operation; {@code seq} is used by the delta and feed operations only. */
-    record Op(int kind, byte[] key, byte[] value, long seq) {
+    /**
+     * One recorded operation; {@code seq} is used by the delta and feed operations only (for a feed
+     * record, its first cursor), {@code count} by the feed only (the number of changes it holds).
+     */
+    record Op(int kind, byte[] key, byte[] value, long seq, int count) {
     }
 
     private final Store store;
@@ -108,18 +111,24 @@ public final class Batch implements StateWriter {
     }
 
     /**
-     * Appends an entry to the change feed. Cursors start at 1 and must increase, also across
-     * restarts; the oldest entries are dropped when the feed is over its bounds
-     * ({@link StoreConfig#maxFeedEntries()}, {@link StoreConfig#maxFeedBytes()}).
+     * Appends a record of {@code changes} change-feed entries, whose cursors are
+     * {@code firstCursor .. firstCursor + changes - 1}, to the change feed. Cursors start at 1 and
+     * have no gaps, also across restarts: {@code firstCursor} must be the cursor after the last one
+     * appended. When the feed is over its bounds ({@link StoreConfig#maxFeedEntries()} counts
+     * entries, {@link StoreConfig#maxFeedBytes()} record bytes), whole records are dropped, oldest
+     * first.
      */
-    public Batch appendFeed(long cursor, byte[] entry) {
-        Objects.requireNonNull(entry, "entry");
-        if (cursor <= lastFeedCursor) {
-            throw new IllegalArgumentException(
-                    "feed cursor " + cursor + " must be larger than the last one appended, " + lastFeedCursor);
+    public Batch appendFeed(long firstCursor, int changes, byte[] record) {
+        Objects.requireNonNull(record, "record");
+        if (changes < 1) {
+            throw new IllegalArgumentException("a feed record holds at least one change: " + changes);
         }
-        lastFeedCursor = cursor;
-        return add(APPEND_FEED, null, entry, cursor);
+        if (firstCursor != lastFeedCursor + 1) {
+            throw new IllegalArgumentException(
+                    "feed cursor " + firstCursor + " must follow the last one appended, " + lastFeedCursor);
+        }
+        lastFeedCursor = firstCursor + changes - 1;
+        return add(APPEND_FEED, null, record, firstCursor, changes);
     }
 
     /** Number of operations recorded so far. */
@@ -145,10 +154,14 @@ public final class Batch implements StateWriter {
     }
 
     private Batch add(int kind, byte[] key, byte[] value, long seq) {
+        return add(kind, key, value, seq, 0);
+    }
+
+    private Batch add(int kind, byte[] key, byte[] value, long seq, int count) {
         if (committed) {
             throw new IllegalStateException("batch already committed");
         }
-        ops.add(new Op(kind, key, value, seq));
+        ops.add(new Op(kind, key, value, seq, count));
         return this;
     }
 

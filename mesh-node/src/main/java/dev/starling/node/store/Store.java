@@ -3,7 +3,6 @@ package dev.starling.node.store;
 import dev.starling.crdt.Hlc;
 import dev.starling.crdt.ReplicaId;
 import dev.starling.node.replication.DurableState;
-import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.CopyFlags;
 import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
@@ -51,10 +50,10 @@ import java.util.function.BiConsumer;
  * <p><b>Restart.</b> Opening maps the data file and reads a handful of meta keys (replica id,
  * delta-log bounds); objects, acks and deltas are read on demand from the map. Nothing is replayed.
  *
- * <p><b>Buffers.</b> The store uses lmdbjava's {@code byte[]} proxy: keys and values are copied
- * between the Java heap and LMDB, which needs no {@code --add-opens} on Java 17 and leaves no
- * buffer pointing into the map when the map is grown and remapped. Values handed out are the
- * caller's to keep.
+ * <p><b>Buffers.</b> The store passes {@code byte[]} to lmdbjava ({@link ScratchByteArrayProxy}):
+ * keys and values are copied between the Java heap and LMDB, through native scratch buffers reused
+ * per thread, which needs no {@code --add-opens} on Java 17 and leaves no buffer pointing into the
+ * map when the map is grown and remapped. Values handed out are the caller's to keep.
  *
  * <p>[1] H. Chu, "MDB: A Memory-Mapped Database and Backend for OpenLDAP", LDAPCon 2011;
  * http://www.lmdb.tech/doc/
@@ -125,6 +124,8 @@ public final class Store implements AutoCloseable, DurableState {
             }
             readLog(txn, deltas, StoreLayout.META_DELTA_LOG, log);
             readLog(txn, feed, StoreLayout.META_FEED, feedLog);
+            // the feed's records hold several entries each, without gaps: count entries, not records
+            feedLog.count = feedLog.firstSeq == 0 ? 0 : feedLog.lastSeq - feedLog.firstSeq + 1;
             txn.commit();
         }
         if (created) {
@@ -160,7 +161,7 @@ public final class Store implements AutoCloseable, DurableState {
             EnvFlags[] flags = config.syncPolicy() == SyncPolicy.ALWAYS
                     ? new EnvFlags[] {EnvFlags.MDB_NOTLS}
                     : new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
-            env = Env.create(ByteArrayProxy.PROXY_BA)
+            env = Env.create(ScratchByteArrayProxy.PROXY)
                     .setMapSize(config.mapSizeBytes())
                     .setMaxDbs(StoreLayout.MAX_DBS)
                     .open(dir.toFile(), FILE_MODE, flags);
@@ -288,11 +289,37 @@ public final class Store implements AutoCloseable, DurableState {
     }
 
     /**
-     * Calls {@code visitor} with every change-feed entry whose cursor is at least {@code fromCursor},
-     * in cursor order, until it returns false. Returns the number of entries visited.
+     * Calls {@code visitor} with every change-feed record that holds a cursor of at least
+     * {@code fromCursor} (the first one may start before it), in cursor order, with the record's
+     * first cursor, until it returns false. Returns the number of records visited.
      */
     public long forEachFeed(long fromCursor, DeltaVisitor visitor) {
-        return forEachFrom(feed, fromCursor, visitor);
+        Objects.requireNonNull(visitor, "visitor");
+        checkOpen();
+        long visited = 0;
+        openReads.get()[0]++;
+        try (Txn<byte[]> txn = env.txnRead(); Cursor<byte[]> c = feed.openCursor(txn)) {
+            long from = Math.max(0, fromCursor);
+            boolean more = c.get(u64(from), GetOp.MDB_SET_RANGE);
+            if (!more || u64(c.key()) > from) {
+                // the record holding fromCursor starts before it, if there is one: step back to it
+                boolean back = more ? c.prev() : c.last();
+                if (back) {
+                    more = true;
+                } else {
+                    more = c.first();
+                }
+            }
+            for (; more; more = c.next()) {
+                visited++;
+                if (!visitor.visit(u64(c.key()), c.val())) {
+                    break;
+                }
+            }
+        } finally {
+            openReads.get()[0]--;
+        }
+        return visited;
     }
 
     /** Walks a database keyed by u64 (the delta log, the feed) from {@code from} in key order. */
@@ -511,12 +538,12 @@ public final class Store implements AutoCloseable, DurableState {
                 case Batch.TRIM_DELTAS -> logChanged |= trim(txn, deltas, log, op.seq(),
                         config.maxDeltaLogEntries(), config.maxDeltaLogBytes());
                 case Batch.APPEND_FEED -> {
-                    if (op.seq() <= feedLog.lastSeq) {
+                    if (op.seq() != feedLog.lastSeq + 1) {
                         throw new IllegalArgumentException("feed cursor " + op.seq()
-                                + " must be larger than the last one appended, " + feedLog.lastSeq);
+                                + " must follow the last one appended, " + feedLog.lastSeq);
                     }
                     feed.put(txn, u64(op.seq()), op.value(), PutFlags.MDB_APPEND);
-                    feedLog.appended(op.seq(), op.value().length);
+                    feedLog.appendedRecord(op.seq(), op.count(), op.value().length);
                     feedChanged = true;
                 }
                 default -> throw new IllegalStateException("unknown operation " + op.kind());
@@ -526,7 +553,7 @@ public final class Store implements AutoCloseable, DurableState {
         if (logChanged) {
             meta.put(txn, StoreLayout.META_DELTA_LOG, StoreLayout.u64Pair(log.lastSeq, log.bytes));
         }
-        feedChanged |= trim(txn, feed, feedLog, 0, config.maxFeedEntries(), config.maxFeedBytes());
+        feedChanged |= trimFeed(txn, feedLog, config.maxFeedEntries(), config.maxFeedBytes());
         if (feedChanged) {
             meta.put(txn, StoreLayout.META_FEED, StoreLayout.u64Pair(feedLog.lastSeq, feedLog.bytes));
         }
@@ -554,6 +581,34 @@ public final class Store implements AutoCloseable, DurableState {
             }
         }
         log.firstSeq = 0;
+        return true;
+    }
+
+    /**
+     * Drops whole records from the oldest end of the change feed while it holds more than
+     * {@code maxEntries} changes or {@code maxBytes} of records. A record's changes are the cursors
+     * from its key up to the next record's key (the feed has no gaps). Returns whether it dropped any.
+     */
+    private boolean trimFeed(Txn<byte[]> txn, DeltaLog log, long maxEntries, long maxBytes) {
+        if (log.count <= maxEntries && log.bytes <= maxBytes) {
+            return false;
+        }
+        try (Cursor<byte[]> c = feed.openCursor(txn)) {
+            boolean more = c.first();
+            while (more && (log.count > maxEntries || log.bytes > maxBytes)) {
+                long first = u64(c.key());
+                log.bytes -= c.val().length;
+                c.delete();
+                more = c.first();
+                long next = more ? u64(c.key()) : log.lastSeq + 1;
+                log.count -= next - first;
+            }
+            log.firstSeq = more ? u64(c.key()) : 0;
+            if (!more) {
+                log.count = 0;
+                log.bytes = 0;
+            }
+        }
         return true;
     }
 
@@ -639,6 +694,16 @@ public final class Store implements AutoCloseable, DurableState {
             lastSeq = seq;
             count++;
             bytes += payloadBytes;
+        }
+
+        /** A change-feed record of {@code entries} entries from cursor {@code first}. */
+        void appendedRecord(long first, int entries, int recordBytes) {
+            if (count == 0) {
+                firstSeq = first;
+            }
+            lastSeq = first + entries - 1;
+            count += entries;
+            bytes += recordBytes;
         }
 
         void copyFrom(DeltaLog other) {
