@@ -302,6 +302,12 @@ final class ReplicaAgent implements Agent {
             listenerFailures.addAndGet(changedCells.get(i).notify(changes.get(i)));
         }
         changedCells.clear();
+        // the digest and the feed before the writers hear back: a caller whose write completed
+        // finds it in digest() and in the change feed
+        if (!changes.isEmpty()) {
+            publishDigest();
+            feed.publish(cycleFeedCursor, changes);
+        }
         long[] done = fx.completions;
         for (int i = 0; i < fx.completionCount; i++) {
             long writeId = done[3 * i];
@@ -309,10 +315,6 @@ final class ReplicaAgent implements Agent {
             if (w != null) {
                 w.result.complete(new WriteResult(w.receipt.hlc(), (int) done[3 * i + 1], done[3 * i + 2] != 0));
             }
-        }
-        if (!changes.isEmpty()) {
-            publishDigest();
-            feed.publish(cycleFeedCursor, changes);
         }
         cycleFeedCursor = 0;
         fx.reset();

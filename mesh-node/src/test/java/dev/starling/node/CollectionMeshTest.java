@@ -168,7 +168,10 @@ class CollectionMeshTest {
             CollectionHandle c = n.collection("vecs");
             c.upsertVector("a", new float[] {1, 0, 0}, Map.of()).get();
             assertThat(c.dimensions()).isEqualTo(3);
-            Await.until(() -> n.digestEntries() == 2, TestCluster.CONVERGE); // the header and the document
+            assertThat(n.digestEntries()).as("a completed write is in the digest: the header and the document")
+                .isEqualTo(2);
+            assertThat(n.changes().read(0, 10)).as("and in the change feed").extracting(ChangeFeed.Entry::key)
+                .containsExactly(null, "a");
             String digest = n.digest();
             assertThatThrownBy(() -> c.upsertVector("b", new float[] {1, 0}, Map.of()).get())
                 .isInstanceOf(ExecutionException.class).hasMessageContaining("3 dimensions");
