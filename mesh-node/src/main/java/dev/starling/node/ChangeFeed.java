@@ -55,6 +55,20 @@ public final class ChangeFeed {
         void onEntries(List<Entry> entries);
     }
 
+    /**
+     * The node's own follower of the feed (the collection indexer): told of each published cycle
+     * without the entries being built for it. Agent thread; must not block or keep the list.
+     */
+    interface CycleHook {
+        void onCycle(long firstCursor, List<Change> changes);
+    }
+
+    private volatile CycleHook hook;
+
+    void hook(CycleHook h) {
+        this.hook = h;
+    }
+
     private final Store store;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private long nextCursor;
@@ -137,6 +151,14 @@ public final class ChangeFeed {
             return;
         }
         lastCursor = firstCursor + changes.size() - 1;
+        CycleHook h = hook;
+        if (h != null) {
+            try {
+                h.onCycle(firstCursor, changes);
+            } catch (RuntimeException ex) {
+                LOG.warn("change feed hook threw", ex);
+            }
+        }
         if (listeners.isEmpty()) {
             return;
         }

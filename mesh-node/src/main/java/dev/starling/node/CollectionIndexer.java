@@ -62,6 +62,10 @@ final class CollectionIndexer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long position;
+    /** The highest published cursor of a collection change (written before {@link #published}). */
+    private volatile long relevantUpTo;
+    /** The highest published cursor. */
+    private volatile long published;
     private volatile Throwable failure;
     private long lastSaveNs = System.nanoTime();
 
@@ -82,7 +86,10 @@ final class CollectionIndexer implements AutoCloseable {
             throw new UncheckedIOException("cannot create the index directory " + dir, e);
         }
         this.known = Set.copyOf(known);
-        this.subscription = feed.subscribe(entries -> wake());
+        // everything published before now may concern a collection: read it once at start
+        this.relevantUpTo = feed.lastCursor();
+        feed.hook(this::onCycle);
+        this.subscription = () -> feed.hook(null);
         this.thread = new Thread(this::run, "starling-indexer-" + nodeName);
         thread.setDaemon(true);
         thread.start();
@@ -137,6 +144,23 @@ final class CollectionIndexer implements AutoCloseable {
         return idx.search(query, k);
     }
 
+    /**
+     * Agent thread: notes how far the feed goes and whether this cycle touched a collection; only
+     * then is the indexer woken (a node busy with maps costs it nothing).
+     */
+    private void onCycle(long firstCursor, List<dev.starling.node.replication.Change> changes) {
+        long last = firstCursor + changes.size() - 1;
+        for (int i = changes.size() - 1; i >= 0; i--) {
+            if (changes.get(i).object().kind() == ObjectKind.COLLECTION) {
+                relevantUpTo = firstCursor + i;
+                published = last;
+                wake();
+                return;
+            }
+        }
+        published = last;
+    }
+
     private void wake() {
         LockSupport.unpark(thread);
     }
@@ -181,6 +205,13 @@ final class CollectionIndexer implements AutoCloseable {
     /** Applies one page of the feed; returns whether there was anything. */
     private boolean step() {
         long pos = position;
+        long upTo = published; // read before relevantUpTo, which the agent writes first
+        if (relevantUpTo <= pos) {
+            if (upTo > pos) {
+                position = upTo; // nothing of a collection in (pos, upTo]: nothing to read
+            }
+            return false;
+        }
         long first = feed.firstCursor();
         if (first > pos + 1 && feed.lastCursor() > pos) {
             LOG.warn("the change feed dropped entries {}..{} before the indexer read them: rebuilding from the replica",
