@@ -177,6 +177,11 @@ public final class CollectionHandle {
      */
     public List<SearchHit> search(float[] query, int k) {
         checkVector(query);
+        int dims = dimensions();
+        if (dims != 0 && query.length != dims) {
+            throw new IllegalArgumentException("collection \"" + name() + "\" holds vectors of " + dims
+                + " dimensions, the query has " + query.length);
+        }
         return node.indexer().search(name(), query, k);
     }
 
