@@ -1,7 +1,5 @@
 package dev.starling.bench.node;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,9 +19,7 @@ import dev.starling.node.Node;
 import dev.starling.node.NodeConfig;
 import dev.starling.node.Value;
 import dev.starling.node.ValueCodecs;
-import dev.starling.node.membership.MemberStatus;
 import dev.starling.node.store.SyncPolicy;
-import dev.starling.transport.PeerStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +54,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class CollectionBench {
 
-    private static final byte[] SECRET = "collection-bench-secret-0123456789".getBytes(UTF_8);
     private static final long WAIT_S = 120;
 
     private CollectionBench() {
@@ -219,65 +214,26 @@ public final class CollectionBench {
     // ---------------------------------------------------------------- helpers
 
     private static List<Node> startCluster(Path dir, int n, OnnxTextEncoder encoder) {
-        List<Node> nodes = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                List<String> seeds = nodes.isEmpty() ? List.of()
-                    : List.of("127.0.0.1:" + nodes.get(0).gossipAddress().getPort());
-                NodeConfig c = NodeConfig.builder()
-                    .name("n" + i).dataDir(dir.resolve("n" + i)).cluster("bench").secret(SECRET)
-                    .bindHost("127.0.0.1").gossipPort(0).dataPort(0).seeds(seeds).sync(SyncPolicy.INTERVAL)
-                    .profile(NodeConfig.Profile.LAN).encoder(encoder).build();
-                nodes.add(Node.start(c));
-            }
-            await(() -> nodes.stream().allMatch(x -> x.members().stream()
-                .filter(m -> m.status() == MemberStatus.ALIVE).count() == n), "all members alive");
-            return nodes;
-        } catch (RuntimeException e) {
-            closeAll(nodes);
-            throw e;
-        }
+        return MeshBench.startCluster(dir, n, null, SyncPolicy.INTERVAL, NodeConfig.Profile.LAN, b -> b.encoder(encoder));
     }
 
     private static long bytesOut(List<Node> nodes) {
-        long sum = 0;
-        for (Node a : nodes) {
-            for (Node b : nodes) {
-                if (a != b) {
-                    PeerStats s = a.peerStats(b.replicaId());
-                    sum += s == null ? 0 : s.bytesOut();
-                }
-            }
-        }
-        return sum;
+        return MeshBench.bytesOut(nodes);
     }
 
     private static void closeAll(List<Node> nodes) {
-        for (Node n : nodes) {
-            n.close();
-        }
+        MeshBench.closeAll(nodes);
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(100_000);
-        }
+        MeshBench.await(condition, what);
     }
 
     private static double pct(long[] sorted, double p) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
+        return MeshBench.pct(sorted, p);
     }
 
     private static String opt(String[] args, String name, String def) {
-        for (int i = 1; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return def;
+        return MeshBench.opt(args, name, def);
     }
 }

@@ -422,7 +422,7 @@ public final class MeshBench {
         }
     }
 
-    private static long bytesOut(List<Node> nodes) {
+    static long bytesOut(List<Node> nodes) {
         long sum = 0;
         for (Node a : nodes) {
             for (Node b : nodes) {
@@ -440,14 +440,20 @@ public final class MeshBench {
     }
 
     static List<Node> startCluster(Path dir, int n, Faults faults, SyncPolicy sync, NodeConfig.Profile profile) {
+        return startCluster(dir, n, faults, sync, profile, b -> b);
+    }
+
+    /** As above, with {@code customize} applied to every node's config builder (an encoder, say). */
+    static List<Node> startCluster(Path dir, int n, Faults faults, SyncPolicy sync, NodeConfig.Profile profile,
+                                   java.util.function.UnaryOperator<NodeConfig.Builder> customize) {
         List<Node> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
                 List<String> seeds = nodes.isEmpty() ? List.of()
                     : List.of("127.0.0.1:" + nodes.get(0).gossipAddress().getPort());
-                NodeConfig c = NodeConfig.builder()
+                NodeConfig c = customize.apply(NodeConfig.builder()
                     .name("n" + i).dataDir(dir.resolve("n" + i)).cluster("bench").secret(SECRET)
-                    .bindHost("127.0.0.1").gossipPort(0).dataPort(0).seeds(seeds).sync(sync).profile(profile)
+                    .bindHost("127.0.0.1").gossipPort(0).dataPort(0).seeds(seeds).sync(sync).profile(profile))
                     .build();
                 nodes.add(Node.start(c, faults));
             }
@@ -466,13 +472,13 @@ public final class MeshBench {
             .profile(NodeConfig.Profile.LAN).build();
     }
 
-    private static void closeAll(List<Node> nodes) {
+    static void closeAll(List<Node> nodes) {
         for (Node n : nodes) {
             n.close();
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) {
+    static void await(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -482,11 +488,11 @@ public final class MeshBench {
         }
     }
 
-    private static double pct(long[] sorted, double p) {
+    static double pct(long[] sorted, double p) {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
     }
 
-    private static String opt(String[] args, String name, String def) {
+    static String opt(String[] args, String name, String def) {
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals(name)) {
                 return args[i + 1];

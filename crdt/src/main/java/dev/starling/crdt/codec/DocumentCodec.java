@@ -196,20 +196,8 @@ public final class DocumentCodec<V> implements StateCodec<Document<V>> {
     }
 
     private static EmbeddingValue embedding(EmbeddingSiblingProto s) throws CrdtDecodeException {
-        if (s.getModelGeneration() < 0) {
-            throw new CrdtDecodeException("model generation over 2^31-1");
-        }
-        ByteString q = s.getQuantized();
-        if (q.isEmpty() || q.size() > EmbeddingValue.MAX_DIMENSIONS) {
-            throw new CrdtDecodeException("embedding dimension must be 1.." + EmbeddingValue.MAX_DIMENSIONS + ": "
-                + q.size());
-        }
-        float scale = s.getScale();
-        if (!(scale > 0) || !Float.isFinite(scale)) {
-            throw new CrdtDecodeException("embedding scale must be finite and positive: " + scale);
-        }
-        return EmbeddingValue.of(new ModelVersion(s.getModelGeneration(), s.getModelFingerprint()), scale,
-            q.toByteArray());
+        return EmbeddingRegisterCodec.embedding(s.getModelGeneration(), s.getModelFingerprint(), s.getScale(),
+            s.getQuantized());
     }
 
     // ---------------------------------------------------------------- header

@@ -98,7 +98,7 @@ public final class EmbeddingRegisterCodec implements StateCodec<EmbeddingRegiste
         return embedding(p.getModelGeneration(), p.getModelFingerprint(), p.getScale(), p.getQuantized());
     }
 
-    private static EmbeddingValue embedding(int generation, long fingerprint, float scale, ByteString quantized)
+    static EmbeddingValue embedding(int generation, long fingerprint, float scale, ByteString quantized)
             throws CrdtDecodeException {
         if (generation < 0) {
             throw new CrdtDecodeException("model generation over 2^31-1");
