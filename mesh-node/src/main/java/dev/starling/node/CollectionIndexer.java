@@ -129,17 +129,18 @@ final class CollectionIndexer implements AutoCloseable {
         return ci == null ? null : ci.index();
     }
 
+    /**
+     * Searches {@code collection}'s index. The caller has checked the query against the collection's
+     * header; an index of another dimension is one about to be rebuilt for a new model, and answers
+     * nothing until the rebuilt one is swapped in.
+     */
     List<SearchHit> search(String collection, float[] query, int k) {
-        VectorIndex idx = index(collection);
-        if (idx == null) {
-            if (k < 1 || k > VectorIndex.MAX_K) {
-                throw new IllegalArgumentException("k must be 1.." + VectorIndex.MAX_K + ": " + k);
-            }
-            return List.of();
+        if (k < 1 || k > VectorIndex.MAX_K) {
+            throw new IllegalArgumentException("k must be 1.." + VectorIndex.MAX_K + ": " + k);
         }
-        if (query.length != idx.dimensions()) {
-            throw new IllegalArgumentException("collection \"" + collection + "\" holds vectors of " + idx.dimensions()
-                + " dimensions, the query has " + query.length);
+        VectorIndex idx = index(collection);
+        if (idx == null || query.length != idx.dimensions()) {
+            return List.of();
         }
         return idx.search(query, k);
     }

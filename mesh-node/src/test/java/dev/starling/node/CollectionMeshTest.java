@@ -223,8 +223,8 @@ class CollectionMeshTest {
             cluster.awaitConverged();
             for (Node x : List.of(n, other)) {
                 CollectionHandle h = x.collection("moving");
-                Await.until(() -> h.indexed() == 1 && h.isIndexed("d0"), TestCluster.CONVERGE,
-                    () -> x.name() + " indexed " + h.indexed());
+                Await.until(() -> x.indexer().position() >= x.changes().lastCursor() && h.indexed() == 1
+                    && h.isIndexed("d0"), TestCluster.CONVERGE, () -> x.name() + " indexed " + h.indexed());
                 assertThat(h.size()).as("the old model's documents stay stored").isEqualTo(5);
                 assertThat(ids(h.search(new float[] {0, 1, 0, 0.1f}, 10))).containsExactly("d0");
             }
