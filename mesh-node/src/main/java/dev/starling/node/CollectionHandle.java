@@ -177,12 +177,12 @@ public final class CollectionHandle {
      */
     public List<SearchHit> search(float[] query, int k) {
         checkVector(query);
-        int dims = dimensions();
-        if (dims != 0 && query.length != dims) {
-            throw new IllegalArgumentException("collection \"" + name() + "\" holds vectors of " + dims
+        CollectionHeader h = header();
+        if (!h.isBottom() && query.length != h.dimensions()) {
+            throw new IllegalArgumentException("collection \"" + name() + "\" holds vectors of " + h.dimensions()
                 + " dimensions, the query has " + query.length);
         }
-        return node.indexer().search(name(), query, k);
+        return node.indexer().search(name(), h, query, k);
     }
 
     /** As {@link #search(float[], int)}, for the embedding of {@code text} by this node's encoder. */

@@ -130,16 +130,17 @@ final class CollectionIndexer implements AutoCloseable {
     }
 
     /**
-     * Searches {@code collection}'s index. The caller has checked the query against the collection's
-     * header; an index of another dimension is one about to be rebuilt for a new model, and answers
-     * nothing until the rebuilt one is swapped in.
+     * Searches {@code collection}'s index with a query the caller has checked against the collection's
+     * {@code header}. An index of another model or dimension is one about to be rebuilt for a new
+     * model: it answers nothing (its vectors are of another space) until the rebuilt one is swapped in.
      */
-    List<SearchHit> search(String collection, float[] query, int k) {
+    List<SearchHit> search(String collection, CollectionHeader header, float[] query, int k) {
         if (k < 1 || k > VectorIndex.MAX_K) {
             throw new IllegalArgumentException("k must be 1.." + VectorIndex.MAX_K + ": " + k);
         }
         VectorIndex idx = index(collection);
-        if (idx == null || query.length != idx.dimensions()) {
+        if (idx == null || header.isBottom() || query.length != idx.dimensions()
+                || !idx.config().model().equals(header.model())) {
             return List.of();
         }
         return idx.search(query, k);
