@@ -31,11 +31,7 @@ class DocumentLawsTest extends AbstractCrdtLaws<Document<Integer>, DocumentLawsT
     /** Replaces the document; {@code text} null is an upsert by vector. */
     record Upsert(List<Float> vector, String text, Map<String, Integer> metadata) implements Op {
         float[] floats() {
-            float[] f = new float[vector.size()];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = vector.get(i);
-            }
-            return f;
+            return EmbeddingRegisterLawsTest.floats(vector);
         }
 
         EmbeddingValue quantized() {

@@ -38,11 +38,7 @@ class EmbeddingRegisterLawsTest extends AbstractCrdtLaws<EmbeddingRegister, Embe
     /** Writes the embedding {@code vector} (not normalised) produced by {@code model}. */
     record Write(ModelVersion model, List<Float> vector) implements Op {
         float[] floats() {
-            float[] f = new float[vector.size()];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = vector.get(i);
-            }
-            return f;
+            return EmbeddingRegisterLawsTest.floats(vector);
         }
 
         EmbeddingValue quantized() {
@@ -146,6 +142,14 @@ class EmbeddingRegisterLawsTest extends AbstractCrdtLaws<EmbeddingRegister, Embe
             assertThat((double) resolved[i]).as("component %d (bound %s)", i, bound)
                 .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(bound));
         }
+    }
+
+    static float[] floats(List<Float> vector) {
+        float[] f = new float[vector.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = vector.get(i);
+        }
+        return f;
     }
 
     static double[] normalised(float[] v) {

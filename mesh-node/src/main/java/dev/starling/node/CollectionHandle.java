@@ -85,16 +85,19 @@ public final class CollectionHandle {
 
     /** Documents in this node's index (equal to {@link #size()} once the index has caught up). */
     public int indexed() {
-        CollectionIndexer ix = node.indexer();
-        VectorIndex idx = ix == null ? null : ix.index(name());
+        VectorIndex idx = index();
         return idx == null ? 0 : idx.size();
     }
 
     /** Whether document {@code id} is in this node's index, i.e. searchable here. */
     public boolean isIndexed(String id) {
-        CollectionIndexer ix = node.indexer();
-        VectorIndex idx = ix == null ? null : ix.index(name());
+        VectorIndex idx = index();
         return idx != null && idx.contains(id);
+    }
+
+    private VectorIndex index() {
+        CollectionIndexer ix = node.indexer();
+        return ix == null ? null : ix.index(name());
     }
 
     /** The live document {@code id}, or null. */

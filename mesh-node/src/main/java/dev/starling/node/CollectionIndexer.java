@@ -174,17 +174,7 @@ final class CollectionIndexer implements AutoCloseable {
             openAll();
         } catch (RuntimeException | Error e) {
             LOG.error("opening the indexes failed; building them from the replica", e);
-            position = feed.lastCursor();
-            for (String name : known) {
-                CollectionState s = states.apply(name);
-                try {
-                    if (s != null && !s.header().isBottom()) {
-                        rebuild(name, s, position);
-                    }
-                } catch (RuntimeException ex) {
-                    LOG.error("cannot build the index of {}: its searches answer nothing", name, ex);
-                }
-            }
+            rebuildAll(known);
         }
         while (running) {
             try {
@@ -298,13 +288,22 @@ final class CollectionIndexer implements AutoCloseable {
             vectors.size(), h.modelName(), h.dimensions());
     }
 
-    /** Every collection rebuilt from the replica, at the feed's current end. */
+    /** Every collection indexed here rebuilt from the replica, at the feed's current end. */
     private void rebuildAll() {
+        rebuildAll(new ArrayList<>(indexes.keySet()));
+    }
+
+    /** The collections {@code names} rebuilt from the replica, at the feed's current end. */
+    private void rebuildAll(java.util.Collection<String> names) {
         long at = feed.lastCursor();
-        for (String name : new ArrayList<>(indexes.keySet())) {
+        for (String name : names) {
             CollectionState s = states.apply(name);
-            if (s != null && !s.header().isBottom()) {
-                rebuild(name, s, at);
+            try {
+                if (s != null && !s.header().isBottom()) {
+                    rebuild(name, s, at);
+                }
+            } catch (RuntimeException ex) {
+                LOG.error("cannot build the index of {}: its searches answer nothing", name, ex);
             }
         }
         position = at;

@@ -60,17 +60,7 @@ class CollectionMeshTest {
     }
 
     private static TestCluster cluster(Path dir) {
-        TestCluster c = new TestCluster(dir, dev.starling.node.store.SyncPolicy.NONE, b -> b.encoder(encoder));
-        try {
-            for (int i = 0; i < 3; i++) {
-                c.add("n" + i);
-            }
-            c.awaitAllAlive();
-            return c;
-        } catch (RuntimeException | Error e) {
-            c.close();
-            throw e;
-        }
+        return TestCluster.start(dir, 3, b -> b.encoder(encoder));
     }
 
     @Test

@@ -41,7 +41,12 @@ final class TestCluster implements AutoCloseable {
     }
 
     static TestCluster start(Path root, int n) {
-        TestCluster c = new TestCluster(root, SyncPolicy.NONE);
+        return start(root, n, b -> b);
+    }
+
+    /** {@code n} nodes with {@code customize} applied to each one's config builder, all alive. */
+    static TestCluster start(Path root, int n, java.util.function.UnaryOperator<NodeConfig.Builder> customize) {
+        TestCluster c = new TestCluster(root, SyncPolicy.NONE, customize);
         try {
             for (int i = 0; i < n; i++) {
                 c.add("n" + i);

@@ -1,5 +1,11 @@
 package dev.starling.bench.node;
 
+import static dev.starling.bench.node.MeshBench.await;
+import static dev.starling.bench.node.MeshBench.bytesOut;
+import static dev.starling.bench.node.MeshBench.closeAll;
+import static dev.starling.bench.node.MeshBench.opt;
+import static dev.starling.bench.node.MeshBench.pct;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
  * The collection figures of the embeddings issue, on real nodes in this JVM on loopback with the
@@ -215,25 +220,5 @@ public final class CollectionBench {
 
     private static List<Node> startCluster(Path dir, int n, OnnxTextEncoder encoder) {
         return MeshBench.startCluster(dir, n, null, SyncPolicy.INTERVAL, NodeConfig.Profile.LAN, b -> b.encoder(encoder));
-    }
-
-    private static long bytesOut(List<Node> nodes) {
-        return MeshBench.bytesOut(nodes);
-    }
-
-    private static void closeAll(List<Node> nodes) {
-        MeshBench.closeAll(nodes);
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        MeshBench.await(condition, what);
-    }
-
-    private static double pct(long[] sorted, double p) {
-        return MeshBench.pct(sorted, p);
-    }
-
-    private static String opt(String[] args, String name, String def) {
-        return MeshBench.opt(args, name, def);
     }
 }

@@ -79,13 +79,8 @@ public final class DocumentCodec<V> implements StateCodec<Document<V>> {
 
     public DocumentProto toProto(Document<V> state, ReplicaId origin) {
         DocumentProto.Builder b = DocumentProto.newBuilder();
-        state.embeddingStore().forEach((dot, v) -> b.addEmbedding(EmbeddingSiblingProto.newBuilder()
-            .setReplica(replicaField(dot, origin))
-            .setCounter(dot.counter())
-            .setModelGeneration(v.model().generation())
-            .setModelFingerprint(v.model().fingerprint())
-            .setScale(v.scale())
-            .setQuantized(ByteString.copyFrom(v.quantized()))));
+        state.embeddingStore().forEach((dot, v) ->
+            b.addEmbedding(EmbeddingRegisterCodec.sibling(replicaField(dot, origin), dot.counter(), v)));
         state.textStore().forEach((dot, t) -> b.addText(sibling(dot, origin, t.hlc(),
             t.value().getBytes(StandardCharsets.UTF_8))));
         List<Map.Entry<byte[], DotFun<Timestamped<V>>>> meta = new ArrayList<>();

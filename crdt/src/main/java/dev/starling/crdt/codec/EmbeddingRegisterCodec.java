@@ -38,14 +38,19 @@ public final class EmbeddingRegisterCodec implements StateCodec<EmbeddingRegiste
 
     public EmbeddingRegisterProto toProto(EmbeddingRegister state) {
         EmbeddingRegisterProto.Builder b = EmbeddingRegisterProto.newBuilder();
-        state.store().forEach((dot, v) -> b.addSiblings(EmbeddingSiblingProto.newBuilder()
-            .setReplica(dot.replica().value())
-            .setCounter(dot.counter())
+        state.store().forEach((dot, v) -> b.addSiblings(sibling(dot.replica().value(), dot.counter(), v)));
+        return b.setContext(Wire.context(state.context())).build();
+    }
+
+    /** One embedding sibling: its dot ({@code replica} 0 for an implied one) and its value. */
+    static EmbeddingSiblingProto.Builder sibling(long replica, long counter, EmbeddingValue v) {
+        return EmbeddingSiblingProto.newBuilder()
+            .setReplica(replica)
+            .setCounter(counter)
             .setModelGeneration(v.model().generation())
             .setModelFingerprint(v.model().fingerprint())
             .setScale(v.scale())
-            .setQuantized(ByteString.copyFrom(v.quantized()))));
-        return b.setContext(Wire.context(state.context())).build();
+            .setQuantized(ByteString.copyFrom(v.quantized()));
     }
 
     public EmbeddingRegister fromProto(EmbeddingRegisterProto p) throws CrdtDecodeException {
